@@ -1,0 +1,114 @@
+"""GEMM engine: im2col in bounded chunks, then one BLAS matrix product per group.
+
+For each chunk of the batch (and, when one sample is too large, of the first output
+dimension), the kernel windows are copied into an im2col matrix of shape
+``(n, G, C_g*K, P)`` and multiplied by the weight matrix ``(G, C_out/G, C_g*K)``: the output
+lands directly in ``(N, C_out, *out)`` order. The workspace never exceeds
+``WORKSPACE_BYTES`` (or one output row's worth, whichever is larger).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .windows import windows
+
+__all__ = ["WORKSPACE_BYTES", "correlate", "correlate_weight_grad", "chunks", "im2col"]
+
+#: Largest im2col workspace a call allocates (bytes).
+WORKSPACE_BYTES = 32 * 2**20
+
+
+def chunks(n_batch: int, first_out: int, bytes_per_row: int, budget: int = WORKSPACE_BYTES):
+    """Split ``(batch, first output dim)`` into blocks whose im2col fits in ``budget``.
+
+    Yields ``(slice_of_batch, slice_of_rows)`` pairs covering every output position once.
+
+    Examples
+    --------
+    >>> [(b.start, b.stop, r.start, r.stop) for b, r in chunks(4, 10, 100, 2000)]
+    [(0, 2, 0, 10), (2, 4, 0, 10)]
+    >>> [(b.start, r.start, r.stop) for b, r in chunks(1, 10, 100, 450)]
+    [(0, 0, 4), (0, 4, 8), (0, 8, 10)]
+    """
+    per_sample = bytes_per_row * first_out
+    if per_sample <= budget:
+        step = max(1, budget // max(per_sample, 1))
+        for start in range(0, n_batch, step):
+            yield slice(start, min(start + step, n_batch)), slice(0, first_out)
+        return
+    rows = max(1, budget // max(bytes_per_row, 1))
+    for n in range(n_batch):
+        for start in range(0, first_out, rows):
+            yield slice(n, n + 1), slice(start, min(start + rows, first_out))
+
+
+def im2col(view: np.ndarray, groups: int) -> np.ndarray:
+    """Copy a block of windows ``(n, C, *out, *k)`` into ``(n, G, C_g*K, P)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convzoo.engine.windows import windows
+    >>> im2col(windows(np.arange(4.0).reshape(1, 1, 4), (2,), (1,), (1,)), 1)[0, 0]
+    array([[0., 1., 2.],
+           [1., 2., 3.]])
+    """
+    n, c = view.shape[:2]
+    ndim = (view.ndim - 2) // 2
+    order = (0, 1, *range(2 + ndim, 2 + 2 * ndim), *range(2, 2 + ndim))
+    # (n, C, *out, *k) -> (n, C, *k, *out) -> (n, G, C_g*K, P)
+    return view.transpose(order).reshape(n, groups, -1, math.prod(view.shape[2 : 2 + ndim]))
+
+
+def _row_bytes(view: np.ndarray) -> int:
+    ndim = (view.ndim - 2) // 2
+    per_row = math.prod(view.shape[3 : 2 + ndim]) * math.prod(view.shape[2 + ndim :])
+    return per_row * view.shape[1] * view.itemsize
+
+
+def correlate(xp, w, stride, dilation, groups):
+    """Cross-correlation of a padded input by im2col + matmul (see :mod:`.reference`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> correlate(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), (1, 1), (1, 1), 1).shape
+    (1, 1, 3, 3)
+    """
+    kernel = w.shape[2:]
+    view = windows(xp, kernel, stride, dilation)
+    n_batch, ndim = xp.shape[0], len(kernel)
+    out = view.shape[2 : 2 + ndim]
+    c_out = w.shape[0]
+    weight = w.reshape(groups, c_out // groups, -1)  # (G, C_out/G, C_g*K)
+    y = np.empty((n_batch, c_out, *out), dtype=np.result_type(xp, w))
+    for batch, rows in chunks(n_batch, out[0], _row_bytes(view)):
+        cols = im2col(view[batch, :, rows], groups)  # (n, G, C_g*K, P)
+        block = np.matmul(weight, cols)  # (n, G, C_out/G, P)
+        y[batch, :, rows] = block.reshape(block.shape[0], c_out, -1, *out[1:])
+    return y
+
+
+def correlate_weight_grad(xp, g, kernel, stride, dilation, groups):
+    """Weight gradient: the im2col matrix times the output gradient, summed over the batch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> correlate_weight_grad(np.arange(5.0).reshape(1, 1, 5), np.ones((1, 1, 3)), (3,),
+    ...                       (1,), (1,), 1)
+    array([[[3., 6., 9.]]])
+    """
+    out = g.shape[2:]
+    view = windows(xp, kernel, stride, dilation, out)
+    c_out = g.shape[1]
+    dw = np.zeros((groups, c_out // groups, view.shape[1] // groups * math.prod(kernel)))
+    dw = dw.astype(np.result_type(xp, g), copy=False)
+    for batch, rows in chunks(xp.shape[0], out[0], _row_bytes(view)):
+        cols = im2col(view[batch, :, rows], groups)  # (n, G, C_g*K, P)
+        grad = g[batch, :, rows].reshape(cols.shape[0], groups, c_out // groups, -1)
+        dw += np.matmul(grad, cols.swapaxes(-1, -2)).sum(axis=0)  # (G, C_out/G, C_g*K)
+    return dw.reshape(c_out, -1, *kernel)

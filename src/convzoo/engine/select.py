@@ -1,0 +1,156 @@
+"""Algorithm selection: which engine computes a given correlation.
+
+Every algorithm is an :class:`Algorithm`: a name, a forward ``correlate`` on a padded input,
+a ``weight_grad``, a ``supports(problem)`` predicate and a ``cost(problem)`` estimate (in
+seconds-like units; only the order matters). ``algorithm="auto"`` takes the cheapest that
+supports the problem; any name in :data:`ALGORITHMS` forces that one. Transposed
+convolutions and input gradients go through the same selection (see :mod:`.adjoint`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import gemm, reference
+from .adjoint import dilate_and_pad, transpose_weight
+
+__all__ = [
+    "Problem",
+    "Algorithm",
+    "ALGORITHMS",
+    "register",
+    "choose",
+    "correlate",
+    "correlate_transpose",
+    "correlate_weight_grad",
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A correlation to compute: shapes of the padded input and weight, and hyperparameters."""
+
+    input_shape: tuple[int, ...]
+    weight_shape: tuple[int, ...]
+    stride: tuple[int, ...]
+    dilation: tuple[int, ...]
+    groups: int
+    dtype: np.dtype
+
+    @property
+    def output_spatial(self) -> tuple[int, ...]:
+        from ..shapes import conv_length
+
+        rows = zip(self.input_shape[2:], self.weight_shape[2:], self.stride, self.dilation)
+        return tuple(conv_length(n, k, s, d) for n, k, s, d in rows)
+
+    @property
+    def macs(self) -> int:
+        """Multiply-accumulates of the direct method."""
+        n, c_out = self.input_shape[0], self.weight_shape[0]
+        return n * c_out * math.prod(self.weight_shape[1:]) * math.prod(self.output_spatial)
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    """One way of computing a correlation (see the module docstring)."""
+
+    name: str
+    correlate: Callable
+    weight_grad: Callable
+    supports: Callable[[Problem], bool]
+    cost: Callable[[Problem], float]
+    transpose: Callable | None = None  # a direct transposed kernel, if the algorithm has one
+
+
+ALGORITHMS: dict[str, Algorithm] = {}
+
+
+def register(algorithm: Algorithm) -> Algorithm:
+    """Add an algorithm to :data:`ALGORITHMS` (a name may be registered once)."""
+    if algorithm.name in ALGORITHMS or algorithm.name == "auto":
+        raise ValueError(f"register: an algorithm named {algorithm.name!r} already exists")
+    ALGORITHMS[algorithm.name] = algorithm
+    return algorithm
+
+
+register(
+    Algorithm(
+        "reference",
+        reference.correlate,
+        reference.correlate_weight_grad,
+        supports=lambda p: True,
+        cost=lambda p: 1e3 * p.macs,  # plain Python loops: never chosen by 'auto'
+        transpose=reference.correlate_transpose,
+    )
+)
+register(
+    Algorithm(
+        "gemm",
+        gemm.correlate,
+        gemm.correlate_weight_grad,
+        supports=lambda p: True,
+        cost=lambda p: p.macs,
+    )
+)
+
+
+def choose(problem: Problem, algorithm: str = "auto", func: str = "conv") -> Algorithm:
+    """The algorithm to use for ``problem``: the named one, or the cheapest that supports it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = Problem((1, 3, 8, 8), (4, 3, 3, 3), (1, 1), (1, 1), 1, np.dtype("float64"))
+    >>> choose(p, "reference").name
+    'reference'
+    """
+    if algorithm == "auto":
+        usable = [a for a in ALGORITHMS.values() if a.supports(problem)]
+        return min(usable, key=lambda a: a.cost(problem))
+    if algorithm not in ALGORITHMS:
+        raise ValueError(
+            f"{func}: algorithm must be 'auto' or one of {sorted(ALGORITHMS)}; got {algorithm!r}"
+        )
+    chosen = ALGORITHMS[algorithm]
+    if not chosen.supports(problem):
+        raise ValueError(
+            f"{func}: algorithm={algorithm!r} does not support this convolution "
+            f"(kernel {problem.weight_shape[2:]}, stride {problem.stride}, dilation "
+            f"{problem.dilation}, groups {problem.groups}); use algorithm='auto'"
+        )
+    return chosen
+
+
+def _problem(xp, w, stride, dilation, groups):
+    return Problem(xp.shape, w.shape, tuple(stride), tuple(dilation), groups, xp.dtype)
+
+
+def correlate(xp, w, stride, dilation, groups, algorithm="auto", func="conv"):
+    """Forward correlation of a padded input by the chosen algorithm."""
+    chosen = choose(_problem(xp, w, stride, dilation, groups), algorithm, func)
+    return chosen.correlate(xp, w, stride, dilation, groups)
+
+
+def correlate_transpose(
+    g, w, stride, dilation, groups, full_spatial, algorithm="auto", func="conv"
+):
+    """Adjoint of :func:`correlate` in its input, uncropped: ``(N, C_in, *full_spatial)``."""
+    if algorithm != "auto" and algorithm in ALGORITHMS and ALGORITHMS[algorithm].transpose:
+        return ALGORITHMS[algorithm].transpose(g, w, stride, dilation, groups, full_spatial)
+    kernel = w.shape[2:]
+    z = dilate_and_pad(g, kernel, stride, dilation, full_spatial)
+    ones = (1,) * len(kernel)
+    return correlate(z, transpose_weight(w, groups), ones, dilation, groups, algorithm, func)
+
+
+def correlate_weight_grad(xp, g, kernel, stride, dilation, groups, algorithm="auto", func="conv"):
+    """Weight gradient of :func:`correlate` given the output gradient ``g``."""
+    w_shape = (g.shape[1], xp.shape[1] // groups, *kernel)
+    problem = Problem(xp.shape, w_shape, tuple(stride), tuple(dilation), groups, xp.dtype)
+    chosen = choose(problem, algorithm, func)
+    return chosen.weight_grad(xp, g, kernel, stride, dilation, groups)

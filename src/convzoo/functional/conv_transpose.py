@@ -1,0 +1,163 @@
+"""Transposed convolution ("deconvolution", "fractionally strided convolution").
+
+The adjoint of :func:`convzoo.conv` with respect to its input: each input cell stamps the
+kernel, scaled by its value, onto the output at ``stride`` spacing; overlapping stamps add.
+``padding`` crops the result, ``output_padding`` extends its end, exactly as in PyTorch.
+"""
+
+from __future__ import annotations
+
+from .. import engine
+from .._validate import as_float_arrays
+from ..padding import pad
+from ..spec import make_spec
+from ._common import add_bias, bias_grad, check_bias, check_grad_output
+
+__all__ = ["conv_transpose", "conv_transpose_backward"]
+
+
+def _crop(full, spec):
+    index = tuple(
+        slice(lo, lo + o) for (lo, _), o in zip(spec.padding, spec.output_spatial, strict=True)
+    )
+    return full[(Ellipsis, *index)]
+
+
+def conv_transpose(
+    x,
+    weight,
+    bias=None,
+    *,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    dilation=1,
+    groups=1,
+    output_size=None,
+    algorithm="auto",
+):
+    """N-d transposed convolution, as in ``torch.nn.functional.conv_transpose{1,2,3}d``.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, C_in, *spatial)
+    weight : array_like, shape (C_in, C_out/groups, *k)
+        PyTorch's transposed layout.
+    bias : array_like, shape (C_out,), optional
+    stride, dilation : int or tuple of D ints
+    padding : int, tuple, tuple of (lo, hi) pairs, or str
+        Cells cropped from each side of the output. ``'same'`` gives ``out = n*s``,
+        ``'valid'`` (and ``'full'``) crops nothing.
+    output_padding : int or tuple of D ints
+        Cells added at the end of the output; each must be smaller than stride or
+        dilation. Resolves which of the ``s`` input sizes of a strided convolution to map
+        back to.
+    groups : int
+    output_size : tuple of int, optional
+        The wanted spatial (or full) output shape; sets ``output_padding``.
+    algorithm : str
+        As in :func:`convzoo.conv`.
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, *out)
+        ``out = (n-1)*s - lo - hi + d*(k-1) + output_padding + 1``.
+
+    Notes
+    -----
+    Computed as a stride-1 convolution of the input with ``s - 1`` zeros inserted between
+    cells and a flipped, channel-swapped kernel (:mod:`convzoo.engine.adjoint`), so every
+    forward algorithm serves. Beyond PyTorch: asymmetric padding, string padding, any N.
+
+    Examples
+    --------
+    A 2x2 input stamped with a 3x3 kernel of ones at stride 2 (the overlaps add up):
+
+    >>> import numpy as np
+    >>> from convzoo import conv_transpose
+    >>> conv_transpose(np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3)), stride=2)[0, 0]
+    array([[1., 1., 2., 1., 1.],
+           [1., 1., 2., 1., 1.],
+           [2., 2., 4., 2., 2.],
+           [1., 1., 2., 1., 1.],
+           [1., 1., 2., 1., 1.]])
+    >>> conv_transpose(np.ones((1, 8, 7, 7)), np.ones((8, 4, 4, 4)), stride=2,
+    ...                padding="same").shape
+    (1, 4, 14, 14)
+    """
+    func = "conv_transpose"
+    (x, weight, bias), dtype = as_float_arrays(func, input=x, weight=weight, bias=bias)
+    spec = make_spec(
+        func, x.shape, weight.shape, stride=stride, padding=padding, dilation=dilation,
+        groups=groups, transposed=True, output_padding=output_padding, output_size=output_size,
+    )  # fmt: skip
+    check_bias(func, bias, spec.out_channels)
+    full = engine.correlate_transpose(
+        x, weight, spec.stride, spec.dilation, spec.groups, spec.padded_spatial, algorithm, func
+    )
+    y = _crop(full, spec).copy()
+    return add_bias(y, bias).astype(dtype, copy=False)
+
+
+def conv_transpose_backward(
+    grad_output,
+    x,
+    weight,
+    *,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    dilation=1,
+    groups=1,
+    output_size=None,
+    algorithm="auto",
+):
+    """Gradients of :func:`conv_transpose` with respect to its input, weight and bias.
+
+    Parameters
+    ----------
+    grad_output : array_like, shape (N, C_out, *out)
+    x, weight
+        The forward call's input and weight.
+    stride, padding, output_padding, dilation, groups, output_size, algorithm
+        The forward call's keywords.
+
+    Returns
+    -------
+    grad_input : ndarray, shape (N, C_in, *spatial)
+    grad_weight : ndarray, shape (C_in, C_out/groups, *k)
+    grad_bias : ndarray, shape (C_out,)
+
+    Notes
+    -----
+    The transposed convolution's input gradient is a *forward* convolution of the
+    zero-padded output gradient (undoing the crop) with the same weight; its weight
+    gradient is the forward convolution's weight gradient with the roles of input and
+    output gradient exchanged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convzoo import conv_transpose_backward
+    >>> gx, gw, gb = conv_transpose_backward(np.ones((1, 1, 5, 5)), np.ones((1, 1, 2, 2)),
+    ...                                      np.ones((1, 1, 3, 3)), stride=2)
+    >>> gx[0, 0], gb
+    (array([[9., 9.],
+           [9., 9.]]), array([25.]))
+    """
+    func = "conv_transpose_backward"
+    (grad_output, x, weight), dtype = as_float_arrays(
+        func, grad_output=grad_output, input=x, weight=weight
+    )
+    spec = make_spec(
+        func, x.shape, weight.shape, stride=stride, padding=padding, dilation=dilation,
+        groups=groups, transposed=True, output_padding=output_padding, output_size=output_size,
+    )  # fmt: skip
+    check_grad_output(func, grad_output, spec.output_shape)
+    s, d, g = spec.stride, spec.dilation, spec.groups
+    full = pad(grad_output, spec.padding)  # undo the crop: (N, C_out, *padded_spatial)
+    in_spatial = tuple(slice(0, n) for n in spec.input_spatial)
+    grad_input = engine.correlate(full, weight, s, d, g, algorithm, func)[(Ellipsis, *in_spatial)]
+    grad_weight = engine.correlate_weight_grad(full, x, spec.kernel_size, s, d, g, algorithm, func)
+    results = (grad_input, grad_weight, bias_grad(grad_output))
+    return tuple(a.astype(dtype, copy=False) for a in results)
