@@ -15,7 +15,7 @@ from .._validate import int_tuple, positive_int
 from ..functional import conv_transpose, conv_transpose_backward
 from ..spec import make_spec
 from .base import Layer, make_rng
-from .conv import kernel_tuple, torch_padding, uniform_init
+from .conv import kernel_tuple, padding_repr, torch_padding, uniform_init
 
 __all__ = ["ConvTranspose", "Transposed", "overlap_counts"]
 
@@ -194,10 +194,8 @@ class ConvTranspose(Layer):
         parts = [
             f"{self.in_channels}, {self.out_channels}",
             f"kernel_size={self.kernel_size}",
-            f"stride={self.stride}",
+            f"stride={self.stride}{padding_repr(self.padding, self.ndim)}",
         ]
-        if self.padding != 0:
-            parts.append(f"padding={self.padding!r}")
         if any(self.output_padding):
             parts.append(f"output_padding={self.output_padding}")
         if self.dilation != (1,) * self.ndim:
