@@ -332,6 +332,14 @@ class Residual(Layer):
             kids[act] = self.activation
         return kids
 
+    def __getattr__(self, name):
+        if name.startswith("_") or "names" not in self.__dict__:
+            raise AttributeError(name)
+        kids = self.children()
+        if name in kids:
+            return kids[name]
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
     def _operands(self, y, s):
         return (y, s) if self.merge == "add" else (s, y)
 
