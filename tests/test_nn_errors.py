@@ -59,8 +59,16 @@ def test_low_rank_rank_at_most_kernel_size():
 
 
 def test_input_too_small_for_kernel():
-    with pytest.raises(ValueError, match=r"Conv: the dilated kernel is larger than the padded"):
+    message = r"Conv: the dilated kernel is larger than the padded input in spatial dim 0: .*"
+    shapes = r"\[input shape \(1, 1, 3, 3\), weight shape \(1, 1, 5, 5\)\]"
+    with pytest.raises(ValueError, match=message + shapes):
         nn.Conv(1, 1, 5)(np.ones((1, 1, 3, 3)))
+
+
+def test_pool_input_too_small():
+    message = r"MaxPool: the dilated kernel is larger .*\[input shape \(1, 1, 2, 2\)"
+    with pytest.raises(ValueError, match=message):
+        nn.MaxPool(3).output_shape((1, 1, 2, 2))
 
 
 def test_input_channels_must_match_layer():

@@ -140,7 +140,7 @@ class Add(Layer):
     [2.0, 2.0]
     """
 
-    def __init__(self, *, dtype=np.float64):
+    def __init__(self, *, rng=None, dtype=np.float64):
         super().__init__()
         self.dtype = np.dtype(dtype)
         self._count = None
@@ -192,7 +192,7 @@ class Concat(Layer):
     ['0', '1', '']
     """
 
-    def __init__(self, *branches, dtype=np.float64):
+    def __init__(self, *branches, rng=None, dtype=np.float64):
         super().__init__()
         self.dtype = np.dtype(dtype)
         self._branches = {str(i): b for i, b in enumerate(branches)}
@@ -305,6 +305,7 @@ class Residual(Layer):
         *,
         merge="add",
         names=("body", "shortcut", "activation"),
+        rng=None,
         dtype=np.float64,
     ):
         super().__init__()
@@ -440,7 +441,7 @@ class Flatten(Layer):
     (2, 48)
     """
 
-    def __init__(self, start_dim=1, end_dim=-1, *, dtype=np.float64):
+    def __init__(self, start_dim=1, end_dim=-1, *, rng=None, dtype=np.float64):
         super().__init__()
         self.start_dim, self.end_dim, self.dtype = start_dim, end_dim, np.dtype(dtype)
         self._shape = None

@@ -41,7 +41,7 @@ class ChannelShuffle(Layer):
     summary = "channel shuffle: interleave channel groups so grouped convs mix information"
     paper = _PAPER
 
-    def __init__(self, groups, *, dtype=np.float64):
+    def __init__(self, groups, *, rng=None, dtype=np.float64):
         super().__init__()
         self.groups = positive_int("ChannelShuffle", "groups", groups)
         self.dtype = np.dtype(dtype)
