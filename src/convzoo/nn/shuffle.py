@@ -14,10 +14,10 @@ from .._validate import positive_int
 from ..functional.shuffle import channel_shuffle, channel_unshuffle
 from .activation import ReLU
 from .base import Layer, make_rng
-from .containers import Residual
 from .conv import Conv
 from .norm import BatchNorm
 from .pool import AvgPool
+from .residual import Residual
 
 __all__ = ["ChannelShuffle", "ShuffleUnit"]
 
