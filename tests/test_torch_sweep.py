@@ -1,0 +1,143 @@
+"""Seeded random sweep of convzoo against PyTorch CPU: forward, gradients, transposed.
+
+Each case (see ``torch_oracle.random_case``) draws 1D/2D/3D, stride 1-3, dilation 1-3,
+groups 1 / grouped / depthwise, a padding form (int, tuple, asymmetric (lo, hi) pairs,
+'valid', 'same' incl. stride > 1 and even kernels, 'same_lower', 'full'), a padding mode
+(zeros, constant with a value, reflect, replicate, circular, symmetric), bias or not,
+batch 1-4, odd and even kernels, non-square inputs, output_padding / output_size for
+transposed, float64 (checked to 1e-10 relative) or float32 (1e-4). Torch pads with
+``F.pad`` (symmetric: ``numpy.pad``'s index map) and convolves with padding 0; where torch
+accepts the padding argument itself, the case is also checked against that.
+"""
+
+import numpy as np
+import pytest
+import torch
+from torch_oracle import (
+    assert_close,
+    random_case,
+    torch_conv,
+    torch_conv_transpose,
+    torch_direct,
+)
+
+import convzoo
+
+torch.set_num_threads(1)
+
+CONV_CASES = [random_case(seed) for seed in range(1000)]
+TRANSPOSE_CASES = [random_case(10_000 + seed, transposed=True) for seed in range(500)]
+REFERENCE_CASES = [random_case(20_000 + seed, tiny=True) for seed in range(60)]
+REFERENCE_TRANSPOSE_CASES = [
+    random_case(30_000 + seed, transposed=True, tiny=True) for seed in range(40)
+]
+
+
+def _ids(cases):
+    return [case.id for case in cases]
+
+
+def check_conv(case, algorithm="auto"):
+    x, w, b, g = case.arrays()
+    kw = case.kwargs()
+    expected, grads = torch_conv(case, x, w, b, g)
+    y = convzoo.conv(x, w, b, **kw, algorithm=algorithm)
+    assert_close(y, expected, case.dtype, "conv")
+    direct = torch_direct(case, x, w, b)
+    if direct is not None:
+        assert_close(y, direct, case.dtype, "conv vs torch's own padding")
+    assert convzoo.output_shape(x.shape, w.shape, **_shape_kwargs(kw)) == y.shape
+    got = convzoo.conv_backward(g, x, w, **kw, algorithm=algorithm)
+    for name, a, e in zip(("grad_input", "grad_weight", "grad_bias"), got, grads):
+        assert_close(a, e, case.dtype, name)
+
+
+def check_conv_transpose(case, algorithm="auto"):
+    x, w, b, g = case.arrays()
+    kw = case.kwargs()
+    expected, grads = torch_conv_transpose(case, x, w, b, g)
+    y = convzoo.conv_transpose(x, w, b, **kw, algorithm=algorithm)
+    assert_close(y, expected, case.dtype, "conv_transpose")
+    direct = torch_direct(case, x, w, b)
+    if direct is not None:
+        assert_close(y, direct, case.dtype, "conv_transpose vs torch's own padding")
+    if not case.use_output_size:
+        shape = convzoo.output_shape(x.shape, w.shape, transposed=True, **_shape_kwargs(kw))
+        assert shape == y.shape
+    got = convzoo.conv_transpose_backward(g, x, w, **kw, algorithm=algorithm)
+    for name, a, e in zip(("grad_input", "grad_weight", "grad_bias"), got, grads):
+        assert_close(a, e, case.dtype, name)
+
+
+def _shape_kwargs(kw):
+    drop = ("padding_mode", "padding_value", "output_size")
+    return {k: v for k, v in kw.items() if k not in drop}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CONV_CASES, ids=_ids(CONV_CASES))
+def test_conv_matches_torch(case):
+    check_conv(case)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", TRANSPOSE_CASES, ids=_ids(TRANSPOSE_CASES))
+def test_conv_transpose_matches_torch(case):
+    check_conv_transpose(case)
+
+
+@pytest.mark.parametrize("case", REFERENCE_CASES, ids=_ids(REFERENCE_CASES))
+def test_reference_conv_matches_torch(case):
+    check_conv(case, algorithm="reference")
+
+
+@pytest.mark.parametrize("case", REFERENCE_TRANSPOSE_CASES, ids=_ids(REFERENCE_TRANSPOSE_CASES))
+def test_reference_conv_transpose_matches_torch(case):
+    check_conv_transpose(case, algorithm="reference")
+
+
+def test_sweep_covers_the_issue():
+    """The sweep really contains every dimension, stride, dilation, form and mode."""
+    cases = CONV_CASES + TRANSPOSE_CASES
+    assert len(cases) >= 1000
+    seen = {
+        "ndim": {c.ndim for c in cases},
+        "stride": {s for c in cases for s in c.stride},
+        "dilation": {d for c in cases for d in c.dilation},
+        "form": {c.form for c in cases},
+        "mode": {c.mode for c in CONV_CASES},
+        "batch": {c.batch for c in cases},
+        "bias": {c.bias for c in cases},
+        "dtype": {c.dtype for c in cases},
+    }
+    assert seen["ndim"] == {1, 2, 3}
+    assert seen["stride"] == seen["dilation"] == {1, 2, 3}
+    assert seen["form"] == {"int", "tuple", "pairs", "valid", "same", "same_lower", "full"}
+    assert seen["mode"] == {"zeros", "constant", "reflect", "replicate", "circular", "symmetric"}
+    assert seen["batch"] == {1, 2, 3, 4}
+    assert seen["bias"] == {True, False}
+    assert seen["dtype"] == {"float32", "float64"}
+    assert any(c.groups == c.c_in > 1 for c in cases), "depthwise"
+    assert any(1 < c.groups < c.c_in for c in cases), "grouped"
+    assert any(k % 2 == 0 for c in cases for k in c.kernel), "even kernels"
+    assert any(len(set(c.spatial)) > 1 for c in cases), "non-square inputs"
+    assert any(lo != hi for c in cases for lo, hi in c.pads), "asymmetric padding"
+    assert any(c.form == "same" and max(c.stride) > 1 for c in CONV_CASES), "same, stride>1"
+    assert any(any(c.output_padding) for c in TRANSPOSE_CASES), "output_padding"
+    assert any(c.use_output_size for c in TRANSPOSE_CASES), "output_size"
+    short = [c for c in TRANSPOSE_CASES if c.form == "same" and c.extension() != c.output_padding]
+    assert short, "transposed 'same' with a kernel shorter than the stride: out = n*s"
+    direct = [c for c in cases if torch_direct(c, *c.arrays()[:3]) is not None]
+    assert len(direct) > 200, "cases also checked against torch's own padding argument"
+
+
+def test_symmetric_mode_matches_numpy_pad():
+    """'symmetric' has no torch mode: numpy.pad(mode='symmetric') then a padding-0 conv."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((2, 3, 5, 6))
+    w = rng.standard_normal((4, 3, 3, 2))
+    pads = ((2, 1), (0, 3))
+    xp = np.pad(x, ((0, 0), (0, 0), *pads), mode="symmetric")
+    expected = torch.nn.functional.conv2d(torch.tensor(xp), torch.tensor(w)).numpy()
+    y = convzoo.conv(x, w, padding=pads, padding_mode="symmetric")
+    assert_close(y, expected, np.float64, "symmetric")
