@@ -14,8 +14,10 @@ import numpy as np
 import pytest
 import torch
 from torch_oracle import (
+    Case,
     assert_close,
     random_case,
+    rule_pads,
     torch_conv,
     torch_conv_transpose,
     torch_direct,
@@ -141,3 +143,59 @@ def test_symmetric_mode_matches_numpy_pad():
     expected = torch.nn.functional.conv2d(torch.tensor(xp), torch.tensor(w)).numpy()
     y = convzoo.conv(x, w, padding=pads, padding_mode="symmetric")
     assert_close(y, expected, np.float64, "symmetric")
+
+
+@pytest.mark.parametrize("budget", [1, 2_000, 20_000], ids=lambda b: f"workspace{b}B")
+def test_gemm_chunks_match_torch(monkeypatch, budget):
+    """A tiny im2col workspace forces the batch- and row-chunked GEMM paths."""
+    from convzoo.engine import gemm
+
+    original = gemm.chunks
+    monkeypatch.setattr(gemm, "chunks", lambda *a: original(*a, budget=budget))
+    for case in CONV_CASES[:40]:
+        check_conv(case, algorithm="gemm")
+    for case in TRANSPOSE_CASES[:20]:
+        check_conv_transpose(case, algorithm="gemm")
+
+
+MEDIUM = {
+    "resnet-3x3-s2-same-reflect": ((2, 16, 33, 31), (32, 16, 3, 3), 2, "same", 1, "reflect"),
+    "depthwise-64-k5-d2": ((1, 64, 20, 18), (64, 1, 5, 5), 1, "same", 2, "zeros", 64),
+    "conv3d-k3-s2-circular": ((1, 4, 12, 10, 9), (8, 4, 3, 3, 3), 2, 1, 1, "circular"),
+    "conv1d-k7-symmetric": ((3, 8, 100), (16, 8, 7), 3, ((4, 2),), 1, "symmetric"),
+}
+
+
+@pytest.mark.parametrize("name", list(MEDIUM))
+def test_medium_sizes_match_torch(name):
+    """Layer-sized problems (more than one GEMM block row, real channel counts)."""
+    x_shape, w_shape, stride, padding, dilation, mode, *groups = MEDIUM[name]
+    groups = groups[0] if groups else 1
+    kw = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+    ndim = len(w_shape) - 2
+    form = padding if isinstance(padding, str) else "pairs" if isinstance(padding, tuple) else "int"
+    s, d = (stride,) * ndim, (dilation,) * ndim
+    pads = rule_pads(form, padding, x_shape[2:], w_shape[2:], s, d, transposed=False)
+    case = Case(False, ndim, x_shape[0], x_shape[1], w_shape[0], groups, x_shape[2:],
+                w_shape[2:], s, d, form, padding, pads, mode=mode)  # fmt: skip
+    rng = np.random.default_rng(len(name))
+    x, w, b = (rng.standard_normal(shape) for shape in (x_shape, w_shape, w_shape[:1]))
+    y_shape = convzoo.output_shape(x_shape, w_shape, **kw)
+    g = rng.standard_normal(y_shape)
+    expected, grads = torch_conv(case, x, w, b, g)
+    assert_close(convzoo.conv(x, w, b, **kw, padding_mode=mode), expected, np.float64, name)
+    got = convzoo.conv_backward(g, x, w, **kw, padding_mode=mode)
+    for what, a, e in zip(("grad_input", "grad_weight", "grad_bias"), got, grads):
+        assert_close(a, e, np.float64, what)
+
+
+def test_dcgan_upsampling_matches_torch():
+    """A DCGAN generator layer: 4x4 kernel, stride 2, padding 1 doubles the size."""
+    rng = np.random.default_rng(11)
+    x, w, b = rng.standard_normal((2, 32, 8, 8)), rng.standard_normal((32, 16, 4, 4)), None
+    y = convzoo.conv_transpose(x, w, b, stride=2, padding=1)
+    expected = torch.nn.functional.conv_transpose2d(
+        torch.tensor(x), torch.tensor(w), stride=2, padding=1
+    ).numpy()
+    assert y.shape == (2, 16, 16, 16)
+    assert_close(y, expected, np.float64, "dcgan")
