@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import torch
 from torch_oracle import (
+    MODES,
     Case,
     assert_close,
     random_case,
@@ -21,6 +22,7 @@ from torch_oracle import (
     torch_conv,
     torch_conv_transpose,
     torch_direct,
+    torch_pad,
 )
 
 import convzoo
@@ -199,3 +201,26 @@ def test_dcgan_upsampling_matches_torch():
     ).numpy()
     assert y.shape == (2, 16, 16, 16)
     assert_close(y, expected, np.float64, "dcgan")
+
+
+PAD_CASES = [(mode, ndim) for mode in MODES for ndim in (1, 2, 3)]
+
+
+@pytest.mark.parametrize("mode, ndim", PAD_CASES, ids=[f"{m}-{n}d" for m, n in PAD_CASES])
+def test_pad_and_its_adjoint_match_torch(mode, ndim):
+    """convzoo.pad = F.pad (numpy.pad for 'symmetric'); pad_adjoint = F.pad's autograd."""
+    from convzoo.padding import pad_adjoint
+
+    rng = np.random.default_rng(ndim)
+    x = rng.standard_normal((2, 3, *[5, 4, 6][:ndim]))
+    pads = ((3, 1), (0, 2), (4, 4))[:ndim]  # asymmetric, up to the reflect limit n - 1
+    value = -0.75 if mode == "constant" else 0.0
+    xt = torch.tensor(x, requires_grad=True)
+    expected = torch_pad(xt, pads, mode, value)
+    np.testing.assert_array_equal(convzoo.pad(x, pads, mode, value), expected.detach().numpy())
+    if mode == "symmetric":
+        widths = ((0, 0), (0, 0), *pads)
+        np.testing.assert_array_equal(convzoo.pad(x, pads, mode), np.pad(x, widths, mode))
+    g = rng.standard_normal(expected.shape)
+    expected.backward(torch.tensor(g))
+    np.testing.assert_allclose(pad_adjoint(g, pads, mode, x.shape[2:]), xt.grad.numpy(), 1e-12)

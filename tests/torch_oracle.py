@@ -243,7 +243,7 @@ def _conv_fn(ndim, transposed):
     return getattr(F, names)
 
 
-def _torch_pad(x, pads, mode, value):
+def torch_pad(x, pads, mode, value):
     """Pad a tensor in any mode; 'symmetric' by gathering along numpy.pad's index map."""
     if mode == "symmetric":
         for axis, (lo, hi) in enumerate(pads, start=2):
@@ -262,7 +262,7 @@ def torch_conv(case, x, w, b, g):
     """Output and (grad_input, grad_weight, grad_bias) of the case by torch autograd."""
     xt, wt = (torch.tensor(a, requires_grad=True) for a in (x, w))
     bt = torch.tensor(b, requires_grad=True) if b is not None else None
-    xp = _torch_pad(xt, case.pads, case.mode, case.value)
+    xp = torch_pad(xt, case.pads, case.mode, case.value)
     y = _conv_fn(case.ndim, False)(xp, wt, bt, case.stride, 0, case.dilation, case.groups)
     y.backward(torch.tensor(g))
     grad_bias = bt.grad.numpy() if bt is not None else g.sum(axis=(0, *range(2, g.ndim)))
