@@ -27,7 +27,15 @@ from torch_oracle import (
 
 import convzoo
 
-torch.set_num_threads(1)
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """Tiny problems: torch's thread pool only adds contention on a shared 2-core runner."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
 
 CONV_CASES = [random_case(seed) for seed in range(1000)]
 TRANSPOSE_CASES = [random_case(10_000 + seed, transposed=True) for seed in range(500)]
