@@ -232,3 +232,22 @@ def test_pad_and_its_adjoint_match_torch(mode, ndim):
     g = rng.standard_normal(expected.shape)
     expected.backward(torch.tensor(g))
     np.testing.assert_allclose(pad_adjoint(g, pads, mode, x.shape[2:]), xt.grad.numpy(), 1e-12)
+
+
+@pytest.mark.parametrize("k, s, d", [(1, 2, 1), (2, 3, 1), (1, 3, 1), (2, 4, 2), (3, 2, 1)])
+def test_transposed_same_gives_n_times_stride(k, s, d):
+    """Regression: with a dilated kernel shorter than the stride, transposed 'same' gave
+    (n-1)*s + d*(k-1) + 1 < n*s; the missing cells are now output padding (torch's
+    ``output_padding = s - d*(k-1) - 1``), as its docstring promises."""
+    rng = np.random.default_rng(k * s * d)
+    x, w, b = rng.standard_normal((2, 3, 4)), rng.standard_normal((3, 2, k)), np.ones(2)
+    y = convzoo.conv_transpose(x, w, b, stride=s, dilation=d, padding="same")
+    assert y.shape == (2, 2, 4 * s)
+    assert convzoo.output_shape(x.shape, w.shape, stride=s, dilation=d, padding="same",
+                                transposed=True) == y.shape  # fmt: skip
+    crop = max(d * (k - 1) + 1 - s, 0)
+    extra = max(s - d * (k - 1) - 1, 0)
+    expected = torch.nn.functional.conv_transpose1d(
+        torch.tensor(x), torch.tensor(w), torch.tensor(b), s, 0, extra, 1, d
+    ).numpy()[..., crop // 2 : crop // 2 + 4 * s]
+    assert_close(y, expected, np.float64, "transposed same")
