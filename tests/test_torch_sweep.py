@@ -251,3 +251,22 @@ def test_transposed_same_gives_n_times_stride(k, s, d):
         torch.tensor(x), torch.tensor(w), torch.tensor(b), s, 0, extra, 1, d
     ).numpy()[..., crop // 2 : crop // 2 + 4 * s]
     assert_close(y, expected, np.float64, "transposed same")
+
+
+def test_four_spatial_dims_gemm_matches_reference():
+    """Any number of spatial dims (torch stops at 3): the GEMM path equals the plain loops."""
+    rng = np.random.default_rng(12)
+    x, w = rng.standard_normal((2, 4, 5, 4, 3, 4)), rng.standard_normal((6, 2, 2, 3, 1, 2))
+    kw = {"stride": (1, 2, 1, 3), "padding": ((1, 0), (0, 2), (1, 1), (2, 1)), "groups": 2}
+    kw |= {"dilation": (2, 1, 1, 1), "padding_mode": "reflect"}
+    y = convzoo.conv(x, w, **kw)
+    assert_close(y, convzoo.conv(x, w, **kw, algorithm="reference"), np.float64, "conv4d")
+    g = rng.standard_normal(y.shape)
+    fast = convzoo.conv_backward(g, x, w, **kw)
+    slow = convzoo.conv_backward(g, x, w, **kw, algorithm="reference")
+    for a, e in zip(fast, slow, strict=True):
+        assert_close(a, e, np.float64, "conv4d backward")
+    kw_t = {"stride": 2, "padding": 1, "output_padding": (1, 0, 1, 0), "groups": 2}
+    up = convzoo.conv_transpose(x, w[:4], **kw_t)
+    assert_close(up, convzoo.conv_transpose(x, w[:4], **kw_t, algorithm="reference"),
+                 np.float64, "conv_transpose4d")  # fmt: skip

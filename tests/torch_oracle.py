@@ -122,8 +122,9 @@ class Case:
             "groups": self.groups,
         }
         if self.transposed:
-            if self.use_output_size:
-                kw["output_size"] = self.output_spatial()
+            if self.use_output_size:  # spatial sizes, or the full (N, C, *spatial) shape
+                full = (self.batch, self.c_out) if self.seed % 2 else ()
+                kw["output_size"] = (*full, *self.output_spatial())
             else:
                 kw["output_padding"] = self.output_padding
         else:
