@@ -127,7 +127,9 @@ def resolve_padding(
     ``max((ceil(n/s) - 1)*s + d*(k-1) + 1 - n, 0)`` and the odd cell goes at the end
     (``'same_lower'``: at the start). ``'full'`` pads ``d*(k-1)`` on both sides.
     For a transposed convolution ``'same'`` makes ``out = n*s`` by cropping
-    ``d*(k-1) + 1 - s`` cells, and ``'full'`` crops nothing (same as ``'valid'``).
+    ``d*(k-1) + 1 - s`` cells (when the dilated kernel is shorter than the stride there is
+    nothing to crop and :func:`convzoo.make_spec` adds the ``s - d*(k-1) - 1`` missing cells
+    as output padding), and ``'full'`` crops nothing (same as ``'valid'``).
 
     Examples
     --------

@@ -253,6 +253,10 @@ def make_spec(
                 f"padding crops the output); got {padding_mode!r}"
             )
         op = _output_padding(func, output_padding, output_size, x_shape, w_shape, s, d, pads)
+        if isinstance(padding, str) and padding.startswith("same") and output_size is None:
+            # a kernel shorter than the stride leaves nothing to crop: extend to n*s instead
+            short = (max(si - di * (k - 1) - 1, 0) for si, di, k in zip(s, d, w_shape[2:]))
+            op = tuple(o + extra for o, extra in zip(op, short, strict=True))
         spec = ConvSpec(x_shape, w_shape, s, d, pads, groups, transposed=True, output_padding=op)
         if min(spec.output_spatial) < 1:
             raise ValueError(

@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+
+
+def passes_non_finite(function):
+    """Run ``function`` with NumPy's 'invalid value' warning off.
+
+    NaN and inf in the inputs propagate to exactly the outputs that use them, as in PyTorch;
+    ``inf - inf`` inside a window is NaN by IEEE arithmetic, not an event to warn about.
+    """
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with np.errstate(invalid="ignore"):
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 def check_bias(func: str, bias, out_channels: int) -> None:

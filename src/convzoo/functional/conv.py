@@ -13,11 +13,12 @@ from .. import engine
 from .._validate import as_float_arrays
 from ..padding import pad, pad_adjoint
 from ..spec import make_spec
-from ._common import add_bias, bias_grad, check_bias, check_grad_output
+from ._common import add_bias, bias_grad, check_bias, check_grad_output, passes_non_finite
 
 __all__ = ["conv", "convolve", "conv_backward"]
 
 
+@passes_non_finite
 def conv(
     x,
     weight,
@@ -151,6 +152,7 @@ def convolve(x, weight, bias=None, **kwargs):
     return conv(x, flipped, bias, **kwargs)
 
 
+@passes_non_finite
 def conv_backward(
     grad_output,
     x,

@@ -11,7 +11,7 @@ from .. import engine
 from .._validate import as_float_arrays
 from ..padding import pad
 from ..spec import make_spec
-from ._common import add_bias, bias_grad, check_bias, check_grad_output
+from ._common import add_bias, bias_grad, check_bias, check_grad_output, passes_non_finite
 
 __all__ = ["conv_transpose", "conv_transpose_backward"]
 
@@ -23,6 +23,7 @@ def _crop(full, spec):
     return full[(Ellipsis, *index)]
 
 
+@passes_non_finite
 def conv_transpose(
     x,
     weight,
@@ -99,6 +100,7 @@ def conv_transpose(
     return add_bias(y, bias).astype(dtype, copy=False)
 
 
+@passes_non_finite
 def conv_transpose_backward(
     grad_output,
     x,
