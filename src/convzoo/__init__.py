@@ -16,6 +16,7 @@ Examples
 (1, 128, 5, 5)
 """
 
+from .costmodel import Cost, CostTable, compare, cost_of_spec, profile
 from .functional import conv, conv_backward, conv_transpose, conv_transpose_backward, convolve
 from .padding import pad
 from .shapes import resolve_padding
@@ -25,14 +26,19 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConvSpec",
+    "Cost",
+    "CostTable",
     "PADDING_MODES",
     "conv",
     "conv_backward",
     "conv_transpose",
+    "compare",
     "conv_transpose_backward",
+    "cost_of_spec",
     "convolve",
     "make_spec",
     "output_shape",
     "pad",
+    "profile",
     "resolve_padding",
 ]
