@@ -18,7 +18,9 @@ Examples
 
 from .costmodel import Cost, CostTable, compare, cost_of_spec, profile
 from .functional import conv, conv_backward, conv_transpose, conv_transpose_backward, convolve
+from .functional.shuffle import channel_shuffle, channel_unshuffle
 from .padding import pad
+from .separate import low_rank, separate
 from .shapes import resolve_padding
 from .spec import PADDING_MODES, ConvSpec, make_spec, output_shape
 
@@ -29,6 +31,8 @@ __all__ = [
     "Cost",
     "CostTable",
     "PADDING_MODES",
+    "channel_shuffle",
+    "channel_unshuffle",
     "conv",
     "conv_backward",
     "conv_transpose",
@@ -36,9 +40,11 @@ __all__ = [
     "conv_transpose_backward",
     "cost_of_spec",
     "convolve",
+    "low_rank",
     "make_spec",
     "output_shape",
     "pad",
     "profile",
     "resolve_padding",
+    "separate",
 ]
