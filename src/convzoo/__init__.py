@@ -16,7 +16,7 @@ Examples
 (1, 128, 5, 5)
 """
 
-from .costmodel import Cost, CostTable, compare, cost_of_spec, profile
+from .costmodel import Cost, CostTable, compare, cost, cost_of_spec, profile, summary
 from .functional import conv, conv_backward, conv_transpose, conv_transpose_backward, convolve
 from .functional.shuffle import channel_shuffle, channel_unshuffle
 from .padding import pad
@@ -35,11 +35,12 @@ __all__ = [
     "channel_unshuffle",
     "conv",
     "conv_backward",
-    "conv_transpose",
     "compare",
+    "conv_transpose",
     "conv_transpose_backward",
-    "cost_of_spec",
     "convolve",
+    "cost",
+    "cost_of_spec",
     "low_rank",
     "make_spec",
     "output_shape",
@@ -47,4 +48,5 @@ __all__ = [
     "profile",
     "resolve_padding",
     "separate",
+    "summary",
 ]

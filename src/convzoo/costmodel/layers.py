@@ -38,7 +38,7 @@ def leaf_cost(entry, *, exact: bool = False, itemsize: int = DEFAULT_ITEMSIZE) -
     layer, in_shape, out_shape = entry.layer, entry.input_shape, entry.output_shape
     opts = {"itemsize": itemsize}
     operands = entry.input_shapes or (in_shape,)
-    if isinstance(layer, nn.Conv) or hasattr(layer, "spec") and hasattr(layer, "weight"):
+    if isinstance(layer, nn.Conv | nn.ConvTranspose):
         spec = layer.spec(in_shape)
         return cost_of_spec(spec, bias=layer.bias is not None, exact=exact, **opts)
     if isinstance(layer, nn.Linear):

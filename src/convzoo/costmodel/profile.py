@@ -46,8 +46,8 @@ def profile(module, input_shape, *, exact: bool = False,
     ----------
     module : torch.nn.Module
     input_shape : tuple of int, shape (N, C, *spatial)
-        Shape of the input the module is run on (zeros, once, in eval mode, without
-        gradients; the module's train/eval mode is restored afterwards).
+        Shape of the input the module is run on (zeros of its parameters' dtype, once, in
+        eval mode, without gradients; the module's train/eval mode is restored afterwards).
     exact, itemsize
         As in :func:`convzoo.costmodel.conv.cost_of_spec`.
 
@@ -86,7 +86,8 @@ def profile(module, input_shape, *, exact: bool = False,
     try:
         module.eval()
         with torch.no_grad():
-            module(torch.zeros(shape))
+            dtype = next((p.dtype for p in module.parameters()), torch.get_default_dtype())
+            module(torch.zeros(shape, dtype=dtype))
     except RuntimeError as error:
         where = f" (after {records[-1][0]!r})" if records else ""
         raise ValueError(

@@ -4,7 +4,10 @@ Table 1 of the paper: a 3x3 stride-2 convolution (24 channels) and a 3x3 stride-
 pool, three stages of :class:`~convzoo.nn.ShuffleUnit` (4, 8 and 4 units; the first of each
 has stride 2 and concatenates an average-pooled shortcut), global average pooling and a
 1000-way fully connected layer. The first pointwise convolution of stage 2 is not grouped
-(its input has only 24 channels). Scale factor ``s`` multiplies the stage widths.
+(its input has only 24 channels). Scale factor ``s`` multiplies the stage widths; the stem
+has 24 channels at 1x and 1.5x, 48 at 2x and 12 at 0.5x (16 with 8 groups), as in the
+authors' released code (Megvii's ShuffleNet-Series), which is what reproduces the paper's
+38M / 292M / 524M for 0.5x / 1.5x / 2x.
 
 References
 ----------
@@ -19,7 +22,7 @@ import numpy as np
 from ..nn import Flatten, GlobalAvgPool, Linear, MaxPool, Sequential, ShuffleUnit
 from ._common import Model, choose, conv_bn, make_rng
 
-__all__ = ["shufflenet_v1", "SHUFFLENET_V1_WIDTHS"]
+__all__ = ["shufflenet_v1", "stem_channels", "SHUFFLENET_V1_WIDTHS"]
 
 #: Output channels of stages 2, 3, 4 at scale 1x, per number of groups (Table 1).
 SHUFFLENET_V1_WIDTHS = {
@@ -29,8 +32,20 @@ SHUFFLENET_V1_WIDTHS = {
     4: (272, 544, 1088),
     8: (384, 768, 1536),
 }
-SCALES = (0.25, 0.5, 1.0, 1.5, 2.0)
+#: Stem (conv1) channels per scale; 0.5x with 8 groups uses 16 (see :func:`stem_channels`).
+STEM_CHANNELS = {0.5: 12, 1.0: 24, 1.5: 24, 2.0: 48}
 REPEATS = (4, 8, 4)
+
+
+def stem_channels(groups: int, scale: float) -> int:
+    """Channels of the first convolution.
+
+    Examples
+    --------
+    >>> stem_channels(3, 2.0), stem_channels(8, 0.5)
+    (48, 16)
+    """
+    return 16 if (groups, scale) == (8, 0.5) else STEM_CHANNELS[scale]
 
 
 def shufflenet_v1(groups: int = 3, scale: float = 1.0, resolution: int = 224,
@@ -40,8 +55,10 @@ def shufflenet_v1(groups: int = 3, scale: float = 1.0, resolution: int = 224,
     Parameters
     ----------
     groups : {1, 2, 3, 4, 8}
-    scale : {0.25, 0.5, 1.0, 1.5, 2.0}
-        Multiplies the stage widths (the paper's "ShuffleNet s×").
+    scale : {0.5, 1.0, 1.5, 2.0}
+        Multiplies the stage widths (the paper's "ShuffleNet s×"). Every bottleneck
+        (a quarter of a stage's width) must split into ``groups`` groups: at 0.5x only
+        1, 3 and 8 groups do.
     resolution : int
         Input height and width (224 in the paper).
     num_classes : int
@@ -57,7 +74,7 @@ def shufflenet_v1(groups: int = 3, scale: float = 1.0, resolution: int = 224,
     --------
     >>> import convzoo
     >>> round(convzoo.cost(shufflenet_v1(groups=3)).macs / 1e6)
-    136
+    137
     >>> shufflenet_v1(groups=5)
     Traceback (most recent call last):
     ...
@@ -65,10 +82,16 @@ def shufflenet_v1(groups: int = 3, scale: float = 1.0, resolution: int = 224,
     """
     func = "shufflenet_v1"
     groups = choose(func, "groups", groups, tuple(SHUFFLENET_V1_WIDTHS))
-    scale = choose(func, "scale", scale, SCALES)
+    scale = choose(func, "scale", scale, tuple(STEM_CHANNELS))
     rng, kw = make_rng(rng), {"dtype": dtype}
     widths = [int(c * scale) for c in SHUFFLENET_V1_WIDTHS[groups]]
-    stem = 24
+    stem = stem_channels(groups, scale)
+    for width in widths:
+        if (width // 4) % groups:
+            raise ValueError(
+                f"{func}: scale={scale:g} with groups={groups} gives a stage of {width} channels "
+                f"whose bottleneck ({width // 4}) does not split into {groups} groups"
+            )
     layers = {"conv1": conv_bn(3, stem, 3, 2, 1, rng=rng, **kw), "maxpool": MaxPool(3, 2, 1, **kw)}
     c_in = stem
     for stage, (c_out, repeat) in enumerate(zip(widths, REPEATS), start=2):
