@@ -50,8 +50,10 @@ def test_mobilenet_v1_table_4_separable_vs_full_convolution():
     assert within(full_macs / M, 4866, 0.005) and round(full_params / M, 1) == 29.3
 
 
-@pytest.mark.parametrize(("width", "macs", "params"),
-                         [(1.0, 569, 4.2), (0.75, 325, 2.6), (0.5, 149, 1.3), (0.25, 41, 0.5)])  # fmt: skip
+TABLE_6 = [(1.0, 569, 4.2), (0.75, 325, 2.6), (0.5, 149, 1.3), (0.25, 41, 0.5)]
+
+
+@pytest.mark.parametrize(("width", "macs", "params"), TABLE_6)
 def test_mobilenet_v1_table_6_width_multiplier(width, macs, params):
     counted_macs, _, conv_fc = counted(mobilenet_v1, width=width)
     assert within(counted_macs / M, macs, 0.005, 1)
@@ -197,15 +199,15 @@ def test_models_match_torch_and_profile(builder, options):
 def test_models_registry_and_native_shapes():
     assert set(MODELS) == {"mobilenet_v1", "mobilenet_v2", "shufflenet_v1", "resnet", "vgg16",
                            "alexnet", "xception"}  # fmt: skip
-    assert mobilenet_v1().input_shape == (1, 3, 224, 224)
-    assert xception().input_shape == (1, 3, 299, 299)
-    assert alexnet(resolution=67).input_shape == (1, 3, 67, 67)
+    assert mobilenet_v1(width=0.25).input_shape == (1, 3, 224, 224)
+    assert xception(num_classes=10, dtype=np.float32).input_shape == (1, 3, 299, 299)
+    assert alexnet(resolution=67, num_classes=10).input_shape == (1, 3, 67, 67)
 
 
 # ---- bad input -----------------------------------------------------------------------------
 def test_shape_that_does_not_fit_names_the_layer_and_shapes():
     with pytest.raises(ValueError, match=r"cost: input shape \(1, 4, 64, 64\) does not fit "
-                       r"Model: .*conv1.*\(1, 4, 64, 64\)"):  # fmt: skip
+                       r"ResNet-18 v1.5: .*conv1.*\(1, 4, 64, 64\)"):  # fmt: skip
         convzoo.cost(resnet(18, dtype=np.float32), (1, 4, 64, 64))
 
 

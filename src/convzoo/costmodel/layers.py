@@ -40,7 +40,12 @@ def leaf_cost(entry, *, exact: bool = False, itemsize: int = DEFAULT_ITEMSIZE) -
     operands = entry.input_shapes or (in_shape,)
     if isinstance(layer, nn.Conv | nn.ConvTranspose):
         spec = layer.spec(in_shape)
-        return cost_of_spec(spec, bias=layer.bias is not None, exact=exact, **opts)
+        total = cost_of_spec(spec, bias=layer.bias is not None, exact=exact, **opts)
+        fused = getattr(layer, "activation", None)  # Pointwise's optional fused nonlinearity
+        if isinstance(fused, str):
+            per = {"relu": 1, "relu6": 2}[fused]
+            total += activation_cost(out_shape, comparisons_per_element=per, **opts)
+        return total
     if isinstance(layer, nn.Linear):
         return linear_cost(in_shape, layer.out_features, bias=layer.bias is not None, **opts)
     if isinstance(layer, nn.BatchNorm):
@@ -92,9 +97,8 @@ def _trace(func, layer, shape):
     try:
         return layer.trace(shape)
     except ValueError as error:
-        raise ValueError(
-            f"{func}: input shape {shape} does not fit {type(layer).__name__}: {error}"
-        ) from error
+        label = getattr(layer, "name", None) or type(layer).__name__
+        raise ValueError(f"{func}: input shape {shape} does not fit {label}: {error}") from error
 
 
 def cost(layer, input_shape=None, *, exact: bool = False,

@@ -101,7 +101,7 @@ def resnet(depth: int = 50, variant: str = "v1.5", resolution: int = 224,
     >>> import convzoo
     >>> c = convzoo.cost(resnet(18))
     >>> round(c.macs / 1e9, 2), c.params
-    (1.82, 11689512)
+    (1.81, 11689512)
     >>> resnet(depth=20)
     Traceback (most recent call last):
     ...
