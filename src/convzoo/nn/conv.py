@@ -16,7 +16,7 @@ import numpy as np
 from .._validate import int_tuple, positive_int
 from ..functional import conv, conv_backward
 from ..spec import make_spec
-from .base import Layer, make_rng
+from .base import Layer, make_rng, shape_error
 
 __all__ = ["Conv", "SingleChannelConv", "Conv1d", "Conv3d", "Dilated", "torch_padding"]
 
@@ -56,6 +56,17 @@ def torch_padding(name, padding, kernel, stride, dilation):
     return int_tuple(name, "padding", padding, ndim, minimum=0)
 
 
+def padding_repr(padding, ndim):
+    """``", padding=..."`` for a repr (PyTorch's tuple form), or ``""`` for no padding."""
+    if isinstance(padding, str):
+        return f", padding={padding!r}"
+    if isinstance(padding, tuple | list) and any(isinstance(p, tuple | list) for p in padding):
+        pairs = tuple(tuple(p) for p in padding)
+        return f", padding={pairs}" if any(any(p) for p in pairs) else ""
+    values = int_tuple("repr", "padding", padding, ndim, minimum=0)
+    return f", padding={values}" if any(values) else ""
+
+
 class Conv(Layer):
     """N-d convolution (cross-correlation) layer, ``torch.nn.Conv{N}d`` for any N.
 
@@ -93,7 +104,7 @@ class Conv(Layer):
     >>> from convzoo.nn import Conv
     >>> layer = Conv(3, 8, 3, padding=1, rng=0)
     >>> layer
-    Conv(3, 8, kernel_size=(3, 3), stride=(1, 1), padding=1)
+    Conv(3, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
     >>> layer(np.ones((1, 3, 5, 5))).shape
     (1, 8, 5, 5)
     >>> layer.output_shape((1, 3, 32, 32))
@@ -154,9 +165,10 @@ class Conv(Layer):
 
     def spec(self, input_shape):
         """The resolved :class:`convzoo.ConvSpec` of this layer on ``input_shape``."""
-        return make_spec(
-            type(self).__name__, tuple(input_shape), self.weight.shape, **self._conv_kwargs()
-        )
+        with shape_error(self, input_shape):
+            return make_spec(
+                type(self).__name__, tuple(input_shape), self.weight.shape, **self._conv_kwargs()
+            )
 
     def output_shape(self, input_shape):
         return self.spec(input_shape).output_shape
@@ -175,9 +187,7 @@ class Conv(Layer):
 
     def extra_repr(self):
         parts = [f"{self.in_channels}, {self.out_channels}", f"kernel_size={self.kernel_size}"]
-        parts.append(f"stride={self.stride}")
-        if self.padding != 0:
-            parts.append(f"padding={self.padding!r}")
+        parts.append(f"stride={self.stride}{padding_repr(self.padding, self.ndim)}")
         if self.dilation != (1,) * self.ndim:
             parts.append(f"dilation={self.dilation}")
         if self.groups != 1:

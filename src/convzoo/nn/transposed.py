@@ -14,8 +14,8 @@ import numpy as np
 from .._validate import int_tuple, positive_int
 from ..functional import conv_transpose, conv_transpose_backward
 from ..spec import make_spec
-from .base import Layer, make_rng
-from .conv import kernel_tuple, torch_padding, uniform_init
+from .base import Layer, make_rng, shape_error
+from .conv import kernel_tuple, padding_repr, torch_padding, uniform_init
 
 __all__ = ["ConvTranspose", "Transposed", "overlap_counts"]
 
@@ -158,13 +158,14 @@ class ConvTranspose(Layer):
 
     def spec(self, input_shape):
         """The resolved :class:`convzoo.ConvSpec` (``transposed=True``)."""
-        return make_spec(
-            type(self).__name__,
-            tuple(input_shape),
-            self.weight.shape,
-            transposed=True,
-            **self._kwargs(),
-        )
+        with shape_error(self, input_shape):
+            return make_spec(
+                type(self).__name__,
+                tuple(input_shape),
+                self.weight.shape,
+                transposed=True,
+                **self._kwargs(),
+            )
 
     def output_shape(self, input_shape):
         return self.spec(input_shape).output_shape
@@ -194,10 +195,8 @@ class ConvTranspose(Layer):
         parts = [
             f"{self.in_channels}, {self.out_channels}",
             f"kernel_size={self.kernel_size}",
-            f"stride={self.stride}",
+            f"stride={self.stride}{padding_repr(self.padding, self.ndim)}",
         ]
-        if self.padding != 0:
-            parts.append(f"padding={self.padding!r}")
         if any(self.output_padding):
             parts.append(f"output_padding={self.output_padding}")
         if self.dilation != (1,) * self.ndim:
