@@ -9,7 +9,7 @@ def test_summary_prints_the_table(capsys):
     assert main(["summary", "mobilenet_v1", "--option", "width=0.25"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("MobileNet v1 0.25-224  input (1, 3, 224, 224)")
-    assert "| block13.pointwise | Conv |" in out and "**total**" in out
+    assert "| block13.pointwise | Pointwise |" in out and "**total**" in out
 
 
 def test_summary_json_with_options(capsys):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..nn import BatchNorm, Conv, Flatten, GlobalAvgPool, Linear, ReLU, Sequential
+from ..nn import DepthwiseSeparable, Flatten, GlobalAvgPool, Linear
 from ._common import Model, conv_bn, make_rng, positive_number
 
 __all__ = ["mobilenet_v1", "MOBILENET_V1_LAYERS"]
@@ -76,18 +76,10 @@ def mobilenet_v1(width: float = 1.0, resolution: int = 224, separable: bool = Tr
     c_in = channels(32)
     for i, (stride, c) in enumerate(MOBILENET_V1_LAYERS, start=1):
         c_out = channels(c)
-        if separable:
-            block = {
-                "depthwise": Conv(
-                    c_in, c_in, 3, stride, 1, groups=c_in, bias=False, rng=rng, **kw
-                ),  # fmt: skip
-                "bn1": BatchNorm(c_in, **kw),
-                "relu1": ReLU(**kw),
-                "pointwise": Conv(c_in, c_out, 1, bias=False, rng=rng, **kw),
-                "bn2": BatchNorm(c_out, **kw),
-                "relu2": ReLU(**kw),
-            }
-            layers[f"block{i}"] = Sequential(block)
+        if separable:  # the zoo's DepthwiseSeparable, MobileNet style (BN + ReLU per step)
+            layers[f"block{i}"] = DepthwiseSeparable(
+                c_in, c_out, 3, stride, 1, bias=False, norm_act=True, rng=rng, **kw
+            )
         else:
             layers[f"block{i}"] = conv_bn(c_in, c_out, 3, stride, 1, rng=rng, **kw)
         c_in = c_out

@@ -17,17 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..nn import (
-    BatchNorm,
-    Conv,
-    Flatten,
-    GlobalAvgPool,
-    Linear,
-    MaxPool,
-    ReLU,
-    Residual,
-    Sequential,
-)
+from ..nn import BasicBlock, Bottleneck, Flatten, GlobalAvgPool, Linear, MaxPool, Sequential
 from ._common import Model, choose, conv_bn, make_rng
 
 __all__ = ["resnet", "RESNET_BLOCKS"]
@@ -44,35 +34,13 @@ VARIANTS = ("v1", "v1.5")
 
 
 def _block(c_in, planes, stride, bottleneck, variant, rng, dtype):
-    kw = {"rng": rng, "dtype": dtype}
-    expansion = 4 if bottleneck else 1
-    c_out = planes * expansion
-    if bottleneck:
-        s1, s3 = (stride, 1) if variant == "v1" else (1, stride)
-        body = {
-            "conv1": Conv(c_in, planes, 1, s1, bias=False, **kw),
-            "bn1": BatchNorm(planes, dtype=dtype),
-            "relu1": ReLU(dtype=dtype),
-            "conv2": Conv(planes, planes, 3, s3, 1, bias=False, **kw),
-            "bn2": BatchNorm(planes, dtype=dtype),
-            "relu2": ReLU(dtype=dtype),
-            "conv3": Conv(planes, c_out, 1, bias=False, **kw),
-            "bn3": BatchNorm(c_out, dtype=dtype),
-        }
-    else:
-        body = {
-            "conv1": Conv(c_in, planes, 3, stride, 1, bias=False, **kw),
-            "bn1": BatchNorm(planes, dtype=dtype),
-            "relu1": ReLU(dtype=dtype),
-            "conv2": Conv(planes, planes, 3, 1, 1, bias=False, **kw),
-            "bn2": BatchNorm(planes, dtype=dtype),
-        }
-    shortcut = None
-    if stride != 1 or c_in != c_out:
-        shortcut = conv_bn(c_in, c_out, 1, stride, act=None, **kw)
-        shortcut = Sequential({"0": shortcut.conv, "1": shortcut.bn})
-    block = Residual(Sequential(body), shortcut, ReLU(dtype=dtype),
-                     names=("", "downsample", "relu"), dtype=dtype)  # fmt: skip
+    """The zoo's :class:`~convzoo.nn.Bottleneck` (v1: stride on the first 1x1) or
+    :class:`~convzoo.nn.BasicBlock`."""
+    if not bottleneck:
+        return BasicBlock(c_in, planes, stride, rng=rng, dtype=dtype), planes
+    stride_on = "first" if variant == "v1" else "middle"
+    c_out = 4 * planes
+    block = Bottleneck(c_in, c_out, 3, stride, planes, stride_on=stride_on, rng=rng, dtype=dtype)
     return block, c_out
 
 
@@ -93,7 +61,8 @@ def resnet(depth: int = 50, variant: str = "v1.5", resolution: int = 224,
     Returns
     -------
     Model
-        torchvision's names: ``conv1, bn1, relu, maxpool, layer1..layer4`` (blocks
+        torchvision's names: ``conv1, bn1, relu, maxpool, layer1..layer4`` (of
+        :class:`~convzoo.nn.BasicBlock` or :class:`~convzoo.nn.Bottleneck` blocks:
         ``conv1, bn1, ..., downsample.0, downsample.1``), ``avgpool, flatten, fc``.
 
     Examples

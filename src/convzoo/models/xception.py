@@ -20,7 +20,7 @@ import numpy as np
 
 from ..nn import (
     BatchNorm,
-    Conv,
+    DepthwiseSeparable,
     Flatten,
     GlobalAvgPool,
     Linear,
@@ -35,11 +35,8 @@ __all__ = ["xception"]
 
 
 def _separable(c_in, c_out, rng, dtype):
-    kw = {"rng": rng, "dtype": dtype}
-    return Sequential({
-        "depthwise": Conv(c_in, c_in, 3, 1, 1, groups=c_in, bias=False, **kw),
-        "pointwise": Conv(c_in, c_out, 1, bias=False, **kw),
-    })  # fmt: skip
+    """Keras' SeparableConv2D: the zoo's bare depthwise 3x3 then pointwise 1x1, no bias."""
+    return DepthwiseSeparable(c_in, c_out, 3, 1, 1, bias=False, rng=rng, dtype=dtype)
 
 
 def _block(channels, c_in, *, relu_first, downsample, rng, dtype):
