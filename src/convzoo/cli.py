@@ -121,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     conv.add_argument("--seed", type=int, default=0)
     conv.add_argument("--json", action="store_true", help="print JSON instead of a table")
     conv.set_defaults(run=_conv_command, show=_print_conv)
+    from .cli_cost import add_cost_commands
+
+    add_cost_commands(sub, _ints, _one_or_tuple, _padding)
     return parser
 
 
