@@ -1,0 +1,355 @@
+"""Animating a :class:`~convzoo.viz.frames.Scene` with matplotlib.
+
+All grids of a scene are drawn in one axes whose unit is one cell: columns of grids from
+left (input) to right (output), each cell a rectangle with its value. Input cells are blue,
+padding cells grey with the fill value, inserted zeros white and dotted, output cells cyan
+once computed (conv_arithmetic's colours); the kernel window is dark blue. Channel groups
+get one hue each. Saving: GIF (Pillow), MP4 (ffmpeg, when on PATH), HTML (matplotlib's
+JavaScript player), or one PNG/SVG per frame. In Jupyter the object displays inline.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .frames import INSERTED, PAD, Scene
+
+__all__ = ["Animation", "animate", "require_matplotlib"]
+
+CELL_COLOURS = {
+    "input": "#9ecae1",
+    "window": "#2171b5",
+    "pad": "#e6e6e6",
+    "inserted": "#ffffff",
+    "empty": "#ffffff",
+    "output": "#a8e6e2",
+    "current": "#1a9a92",
+}
+GROUP_HUES = ["#6baed6", "#fd8d3c", "#74c476", "#9e9ac8", "#f768a1", "#bcbddc", "#fdd0a2"]
+GROUP_DARK = ["#08519c", "#a63603", "#006d2c", "#54278f", "#ae017e", "#3f007d", "#7f2704"]
+MAX_TEXT_CELLS = 15  # grids wider or taller than this are drawn without numbers
+
+
+def require_matplotlib():
+    """Import matplotlib's Agg figure machinery, or raise naming the extra to install."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError as error:  # pragma: no cover - matplotlib is in the test extra
+        raise ImportError(
+            "convzoo.viz needs matplotlib and pillow: pip install convzoo[viz]"
+        ) from error
+    return Figure, FigureCanvasAgg
+
+
+def _fmt(value: float) -> str:
+    if not np.isfinite(value):
+        return str(value)
+    if abs(value - round(value)) < 1e-9 and abs(value) < 1e4:
+        return str(int(round(value)))
+    return f"{value:.2g}" if abs(value) < 10 else f"{value:.0f}"
+
+
+def _heat_colours(values):
+    """Hex colours of a light orange ramp, one per cell (for counts such as overlaps)."""
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    top = max(float(values.max()), 1.0)
+    ramp = colormaps["Oranges"]
+    return [[to_hex(ramp(0.1 + 0.6 * v / top)) for v in row] for row in values]
+
+
+class _GridArtist:
+    """The patches and texts of one grid, placed with its top-left cell at (x0, y0)."""
+
+    def __init__(self, ax, grid, x0, y0, show_values):
+        from matplotlib.collections import PatchCollection
+        from matplotlib.patches import Rectangle
+
+        self.grid = grid
+        rows, cols = grid.values.shape
+        self.shape = (rows, cols)
+        hue = GROUP_HUES[grid.group % len(GROUP_HUES)] if grid.group is not None else None
+        base, styles, edges = [], [], []
+        heat = _heat_colours(grid.values) if grid.heat else None
+        for r in range(rows):
+            for c in range(cols):
+                kind = grid.kind[r, c]
+                if heat is not None:
+                    base.append(heat[r][c])
+                elif grid.output:
+                    base.append(CELL_COLOURS["empty"])
+                elif kind == PAD:
+                    base.append(CELL_COLOURS["pad"])
+                elif kind == INSERTED:
+                    base.append(CELL_COLOURS["inserted"])
+                else:
+                    base.append(hue or CELL_COLOURS["input"])
+                styles.append("dotted" if kind == INSERTED else "solid")
+                edges.append("#9a9a9a" if kind in (PAD, INSERTED) else "#3d5a73")
+        self.base = np.array(base, dtype=object)
+        self.hue = hue
+        self.dark = GROUP_DARK[grid.group % len(GROUP_DARK)] if grid.group is not None else None
+        patches = [Rectangle((x0 + c, y0 + r), 1, 1) for r in range(rows) for c in range(cols)]
+        self.collection = PatchCollection(
+            patches, facecolors=list(self.base), edgecolors=edges, linestyles=styles,
+            linewidths=0.8,
+        )  # fmt: skip
+        ax.add_collection(self.collection)
+        self.texts = []
+        if show_values and rows <= MAX_TEXT_CELLS and cols <= MAX_TEXT_CELLS:
+            size = 8 if max(abs(grid.values).max(initial=0), 1) < 100 else 6
+            for r in range(rows):
+                for c in range(cols):
+                    kind = grid.kind[r, c]
+                    colour = "#777777" if kind in (PAD, INSERTED) else "#111111"
+                    style = "italic" if kind in (PAD, INSERTED) else "normal"
+                    text = ax.text(
+                        x0 + c + 0.5, y0 + r + 0.55, "" if grid.output else
+                        _fmt(grid.values[r, c]), ha="center", va="center", fontsize=size,
+                        color=colour, style=style,
+                    )  # fmt: skip
+                    self.texts.append(text)
+        ax.text(x0, y0 - 0.25, grid.label, fontsize=8, va="bottom", ha="left", color="#333333")
+
+    def paint(self, filled, window, current):
+        """Set colours: ``filled`` (rows, cols) bool, ``window`` / ``current`` cell lists."""
+        rows, cols = self.shape
+        faces = self.base.copy()
+        if self.grid.output:
+            colour = self.hue or CELL_COLOURS["output"]
+            faces[filled.ravel()] = colour
+        for r, c in window:
+            faces[r * cols + c] = self.dark or CELL_COLOURS["window"]
+        for r, c in current:
+            faces[r * cols + c] = self.dark or CELL_COLOURS["current"]
+        self.collection.set_facecolor(list(faces))
+        if self.texts and self.grid.output:
+            flat = self.grid.values.ravel()
+            for i, text in enumerate(self.texts):
+                text.set_text(_fmt(flat[i]) if filled.ravel()[i] else "")
+        if self.texts:
+            dark = {r * cols + c for r, c in [*window, *current]}
+            for i, text in enumerate(self.texts):
+                if i in dark:
+                    text.set_color("white")
+                elif self.grid.kind.ravel()[i] in (PAD, INSERTED):
+                    text.set_color("#777777")
+                else:
+                    text.set_color("#111111")
+
+
+def _layout(scene):
+    """Top-left corner of every grid: columns left to right, grids stacked in a column."""
+    columns = sorted({g.column for g in scene.grids.values()})
+    x, corners = 0.0, {}
+    height = 0.0
+    for column in columns:
+        keys = [k for k, g in scene.grids.items() if g.column == column]
+        width = max(scene.grids[k].values.shape[1] for k in keys)
+        y = 1.6
+        for key in keys:
+            corners[key] = (x, y)
+            y += scene.grids[key].values.shape[0] + 1.2
+        height = max(height, y)
+        x += max(width, 6) + 2.0
+    return corners, x - 2.0, height
+
+
+class Animation:
+    """A scene drawn as a matplotlib animation (``.figure``, ``.animation``).
+
+    Use :meth:`save` for files and display it in Jupyter directly (``_repr_html_``).
+    ``frame_indices`` are the scene frames shown (at most ``max_frames``; the last frame of
+    the scene is always shown, so the finished output is the final picture).
+    """
+
+    def __init__(self, scene: Scene, *, max_frames=48, interval=600, dpi=72, values=True):
+        Figure, FigureCanvasAgg = require_matplotlib()
+
+        self.scene = scene
+        self.dpi = dpi
+        count = len(scene.frames)
+        if count > max_frames:
+            self.frame_indices = [*range(max_frames - 1), count - 1]
+        else:
+            self.frame_indices = list(range(count))
+        corners, width, height = _layout(scene)
+        scale = 0.32
+        self.figure = Figure(figsize=(max(width * scale + 0.6, 5.0), height * scale + 1.6), dpi=dpi)
+        FigureCanvasAgg(self.figure)
+        ax = self.figure.add_axes((0.02, 0.1, 0.96, 0.72))
+        ax.set_xlim(-0.3, max(width, 5.0 / scale - 2) + 0.3)
+        ax.set_ylim(height + 0.2, 0)
+        ax.set_aspect("equal")
+        ax.axis("off")
+        self.axes = ax
+        self.artists = {
+            key: _GridArtist(ax, grid, *corners[key], values) for key, grid in scene.grids.items()
+        }
+        for column, title in enumerate(scene.column_titles):
+            xs = [corners[k][0] for k, g in scene.grids.items() if g.column == column]
+            if xs:
+                ax.text(min(xs), 0.5, title, fontsize=9, weight="bold", color="#222222")
+        self.figure.text(0.02, 0.95, scene.title, fontsize=11, weight="bold", va="top")
+        self.figure.text(0.02, 0.87, scene.subtitle, fontsize=8.5, va="top", color="#444444")
+        self.caption = self.figure.text(0.02, 0.03, "", fontsize=8.5, family="monospace")
+        self.interval = interval
+        self._animation = None
+
+    @property
+    def animation(self):
+        """The ``matplotlib.animation.FuncAnimation`` (made on first use)."""
+        if self._animation is None:
+            from matplotlib.animation import FuncAnimation
+
+            self._animation = FuncAnimation(
+                self.figure, self._draw_frame, frames=len(self.frame_indices),
+                interval=self.interval, blit=False, repeat=True,
+            )  # fmt: skip
+        return self._animation
+
+    def _draw_frame(self, i):
+        """Paint frame ``i`` of ``frame_indices`` (every output up to it is filled)."""
+        upto = self.frame_indices[i]
+        filled = {
+            key: np.zeros(a.shape, dtype=bool) for key, a in self.artists.items() if a.grid.output
+        }
+        for frame in self.scene.frames[: upto + 1]:
+            key, r, c = frame.target
+            filled[key][r, c] = True
+        frame = self.scene.frames[upto]
+        windows = {}
+        for key, r, c in frame.window:
+            windows.setdefault(key, []).append((r, c))
+        key_now, r_now, c_now = frame.target
+        for key, artist in self.artists.items():
+            current = [(r_now, c_now)] if key == key_now else []
+            done = filled.get(key, np.zeros(artist.shape, bool))
+            artist.paint(done, windows.get(key, []), current)
+        caption = frame.caption if len(frame.caption) < 150 else frame.caption[:147] + "…"
+        self.caption.set_text(caption)
+        return []
+
+    def __len__(self):
+        return len(self.frame_indices)
+
+    def save(self, path, *, fps=2, progress=None):
+        """Write the animation; the format follows the suffix of ``path``.
+
+        Parameters
+        ----------
+        path : str or Path
+            ``.gif`` (Pillow), ``.mp4`` (needs ffmpeg), ``.html`` (JavaScript player), or
+            ``.png`` / ``.svg``: one file per frame, ``stem_000.png``, ``stem_001.png``, ...
+        fps : float
+        progress : callable, optional
+            Called as ``progress(frame_number, total_frames)`` after each frame.
+
+        Returns
+        -------
+        list of Path
+            The files written.
+        """
+        path = Path(path)
+        suffix = path.suffix.lower()
+        total = len(self)
+        callback = (lambda i, n: progress(i + 1, total)) if progress else None
+        if suffix == ".gif":
+            images = []
+            for i in range(total):
+                images.append(self.frame_image(i))
+                if progress:
+                    progress(i + 1, total)
+            images = [im.quantize(colors=128, method=2) for im in images]  # fast octree palette
+            images[0].save(
+                path, save_all=True, append_images=images[1:], duration=int(1000 / fps),
+                loop=0, optimize=False,
+            )  # fmt: skip
+            return [path]
+        if suffix == ".mp4":
+            from matplotlib.animation import FFMpegWriter, writers
+
+            if not writers.is_available("ffmpeg"):
+                raise ValueError(
+                    f"animate: saving {path.name} needs ffmpeg on PATH (not found); "
+                    "save as .gif, .html or .png frames instead"
+                )
+            self.animation.save(
+                path, writer=FFMpegWriter(fps=fps), dpi=self.dpi, progress_callback=callback
+            )
+            return [path]
+        if suffix == ".html":
+            path.write_text(self.to_jshtml(fps=fps), encoding="utf-8")
+            return [path]
+        if suffix in (".png", ".svg"):
+            written = []
+            for i in range(total):
+                self._draw_frame(i)
+                target = path.with_name(f"{path.stem}_{i:03d}{suffix}")
+                self.figure.savefig(target, dpi=self.dpi)
+                written.append(target)
+                if progress:
+                    progress(i + 1, total)
+            return written
+        raise ValueError(
+            f"animate: cannot save to {path.name!r}: the suffix must be .gif, .mp4, .html, "
+            f".png or .svg (got {suffix or 'none'!r})"
+        )
+
+    def frame_image(self, i):
+        """Frame ``i`` as a ``PIL.Image`` (RGB), drawn once with Agg."""
+        from PIL import Image
+
+        self._draw_frame(i)
+        canvas = self.figure.canvas
+        canvas.draw()
+        return Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy())
+
+    def to_jshtml(self, fps=2):
+        """The animation as an HTML snippet with matplotlib's JavaScript player."""
+        return self.animation.to_jshtml(fps=fps)
+
+    def _repr_html_(self):
+        return self.to_jshtml()
+
+
+def animate(what, input_shape=None, *, max_frames=48, interval=600, dpi=72, values=True):
+    """Animate a convolution computed by the reference engine.
+
+    Parameters
+    ----------
+    what : str, Scene or convzoo.nn.Layer
+        A conv_arithmetic configuration name (see
+        :data:`convzoo.viz.arithmetic.CONFIGURATIONS`), a registered layer type name
+        (``convzoo.nn.registry()``), a layer instance, or a prepared
+        :class:`~convzoo.viz.frames.Scene`.
+    input_shape : tuple of int, optional
+        ``(N, C, *spatial)`` for a layer (default: the layer type's ``example()`` shape).
+    max_frames : int
+        At most this many frames (the last is always the finished output).
+    interval : int
+        Milliseconds between frames in the interactive/HTML player.
+    dpi : int
+    values : bool
+        Print the numbers in the cells (grids up to 15x15).
+
+    Returns
+    -------
+    Animation
+
+    Examples
+    --------
+    >>> anim = animate("padding_strides")
+    >>> len(anim), anim.scene.output.shape
+    (9, (1, 1, 3, 3))
+    """
+    from .scenes import scene_for
+
+    scene = what if isinstance(what, Scene) else scene_for(what, input_shape)
+    if max_frames < 1:
+        raise ValueError(f"animate: max_frames must be >= 1; got {max_frames}")
+    return Animation(scene, max_frames=max_frames, interval=interval, dpi=dpi, values=values)
