@@ -59,6 +59,8 @@ def _extra():
             nn.DepthwiseSeparable(3, 4, 3, padding=1, order="xception", norm_act=True, rng=0),
             (2, 3, 4, 4),
         ),
+        "basic_block": nn.BasicBlock.example(),
+        "basic_block_identity": (nn.BasicBlock(3, 3, rng=0), (2, 3, 4, 4)),
         "bottleneck_identity": (nn.Bottleneck(8, 8, rng=0), (2, 8, 3, 3)),
         "bottleneck_v1": (nn.Bottleneck(4, 8, stride=2, stride_on="first", rng=0), (2, 4, 5, 5)),
         "shuffle_unit_stride1": (nn.ShuffleUnit(12, 12, groups=3, rng=0), (2, 12, 3, 3)),

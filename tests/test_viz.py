@@ -174,3 +174,111 @@ def test_animate_max_frames():
 def test_arithmetic_unknown_name():
     with pytest.raises(ValueError, match=r"arithmetic_scene: name='x' is not a configuration"):
         arithmetic_scene("x")
+
+
+# --- every registered type -------------------------------------------------------------
+
+from convzoo.nn import registry  # noqa: E402
+from convzoo.viz.layers import layer_scene  # noqa: E402
+from convzoo.viz.pipeline import chain_scenes, shuffle_scene, widths_scene  # noqa: E402
+
+
+def check_layer_scene(scene):
+    """Frame values equal the engine's output of their step; the picture ends at forward(x)."""
+    layer_output = scene.extra["layer_output"]
+    if "means" in scene.extra:  # channel widths: one frame per stage, values = channel means
+        for frame in scene.frames:
+            stage, channel = frame.index
+            assert frame.value == scene.extra["means"][stage][channel]
+        final = layer_output[0].reshape(layer_output.shape[1], -1).mean(axis=1)
+        np.testing.assert_allclose(scene.extra["means"][-1], final)
+        return
+    outputs = scene.extra.get("outputs")
+    for frame in scene.frames:
+        if outputs is None:
+            assert frame.value == scene.output[frame.index]
+        else:
+            step, *index = frame.index
+            assert frame.value == outputs[step][tuple(index)]
+        if frame.terms:  # products of the window (a shuffle copies: one term, weight 1)
+            assert sum(a * b for a, b in frame.terms) + frame.bias == pytest.approx(frame.value)
+    np.testing.assert_allclose(scene.output, layer_output, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", list(registry()))
+def test_every_type_frames_match_the_engine_and_animate(name, tmp_path):
+    layer, shape = registry()[name].example()
+    scene = layer_scene(layer, shape)
+    check_layer_scene(scene)
+    anim = animate(name, max_frames=3)
+    assert len(anim) == min(3, len(anim.scene.frames))
+    images = [np.asarray(anim.frame_image(i)) for i in range(len(anim))]
+    assert all(im.std() > 0 for im in images)
+    assert not np.array_equal(images[0], images[-1])  # something moves
+
+
+def test_chained_types_show_every_step():
+    scene = layer_scene(*registry()["flattened"].example())
+    assert len(scene.extra["outputs"]) == 3
+    assert {key[0] for key in scene.grids} == {"s0", "s1", "s2", "s3"}
+    steps = [frame.index[0] for frame in scene.frames]
+    assert steps == sorted(steps) and set(steps) == {0, 1, 2}
+
+
+def test_shuffle_scene_is_the_permutation():
+    x = np.arange(12.0).reshape(1, 6, 1, 2)
+    scene = shuffle_scene(x, 2)
+    assert scene.extra["source"].tolist() == [0, 3, 1, 4, 2, 5]
+    np.testing.assert_array_equal(scene.output, convzoo.channel_shuffle(x, 2))
+    assert [scene.grids[("out", j)].group for j in range(6)] == [0, 1, 0, 1, 0, 1]
+
+
+def test_widths_scene_of_the_bottleneck():
+    scene = layer_scene(*registry()["bottleneck"].example())
+    widths = [scene.grids[(f"s{i}",)].values.shape[0] for i in range(len(scene.column_titles))]
+    assert widths[0] == 4 and widths[-1] == 8 and 2 in widths
+    assert "channel widths 4 → 2 → 2 → 8" in scene.subtitle
+
+
+def test_widths_scene_frames():
+    scene = widths_scene([("in", np.ones((1, 3, 2))), ("out", np.full((1, 5, 2), 2.0))], title="t")
+    [frame] = scene.frames
+    assert frame.value == 2.0 and len(frame.fills) == 4 and len(frame.window) == 3
+
+
+def test_chain_scenes_needs_matching_steps():
+    first = conv_scene(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)))
+    second = conv_scene(np.zeros((1, 1, 3, 3)), np.ones((1, 1, 1, 1)))
+    with pytest.raises(ValueError, match=r"chain_scenes: the next step does not read output"):
+        chain_scenes([first, second], title="x")
+
+
+def test_chain_scenes_shapes_must_fit():
+    first = conv_scene(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)))
+    second = conv_scene(np.ones((1, 1, 2, 2)), np.ones((1, 1, 1, 1)))
+    with pytest.raises(ValueError, match=r"chain_scenes: step output grid \('out', 0\) \(3, 3\)"):
+        chain_scenes([first, second], title="x")
+
+
+def test_animate_a_layer_instance_with_its_own_shape():
+    from convzoo.nn import Conv
+
+    layer = Conv(2, 1, 3, padding=1, rng=0)
+    anim = animate(layer, (1, 2, 3, 3), max_frames=2)
+    assert anim.scene.output.shape == (1, 1, 3, 3)
+
+
+def test_animate_rejects_other_objects():
+    with pytest.raises(TypeError, match=r"animate: expected a name, a Scene or a convzoo.nn"):
+        animate(3.0)
+
+
+def test_static_figures():
+    from convzoo.models import mobilenet_v1
+    from convzoo.viz.figures import comparison_bars, layer_bars
+
+    bars = comparison_bars(convzoo.compare((1, 8, 6, 6), 8, 3, groups=2))
+    labels = [t.get_text() for t in bars.axes[0].texts]
+    assert any("(50.0%)" in label for label in labels)  # grouped, g=2: exactly half
+    layers = layer_bars(convzoo.summary(mobilenet_v1(width=0.25, resolution=128)))
+    assert len(layers.axes[0].patches) == 28  # 27 convolutions + the classifier

@@ -16,6 +16,7 @@ Examples
 (1, 128, 5, 5)
 """
 
+from .costmodel import Cost, CostTable, compare, cost, cost_of_spec, profile, summary
 from .functional import conv, conv_backward, conv_transpose, conv_transpose_backward, convolve
 from .functional.shuffle import channel_shuffle, channel_unshuffle
 from .padding import pad
@@ -27,18 +28,25 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConvSpec",
+    "Cost",
+    "CostTable",
     "PADDING_MODES",
     "channel_shuffle",
     "channel_unshuffle",
     "conv",
     "conv_backward",
+    "compare",
     "conv_transpose",
     "conv_transpose_backward",
     "convolve",
+    "cost",
+    "cost_of_spec",
     "low_rank",
     "make_spec",
     "output_shape",
     "pad",
+    "profile",
     "resolve_padding",
     "separate",
+    "summary",
 ]

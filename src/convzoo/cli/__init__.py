@@ -2,7 +2,8 @@
 
 One module per subcommand, each with ``register(subparsers)``; a subcommand's ``run(args)``
 returns data, ``show(data)`` prints it as a table, ``--json`` prints it as JSON. Modules that
-need the zoo, the cost model or the benchmark import them only when run. User errors print
+need the zoo or the benchmark import them only when run; ``summary`` and ``compare`` are
+the cost model's own (:mod:`convzoo.cli_cost`). User errors print
 one line ``convzoo: error: ...`` and exit with status 2, never a traceback.
 """
 
@@ -11,17 +12,17 @@ from __future__ import annotations
 import json
 import sys
 
-from . import animate, bench, compare, conv, cost, shape, summary, tour, types
-from ._common import Parser, UserError
+from . import animate, bench, conv, cost, shape, tour, types
+from ._common import Parser, UserError, ints, one_or_tuple, padding
 
 __all__ = ["build_parser", "main"]
 
 EXAMPLES = """examples:
   convzoo types                                                  # every convolution type
   convzoo shape --input 1,3,224,224 --kernel 64,3,7,7 --stride 2 --padding 3
-  convzoo cost depthwise_separable --input 1,3,7,7               # the seed's 10,275
-  convzoo compare --input 1,3,7,7 --out-channels 128 --kernel 3  # 86,400 vs 10,275
-  convzoo summary mobilenet_v1
+  convzoo cost --input 1,3,7,7 --kernel 128,3,3,3                # the seed's 86,400
+  convzoo compare --input 1,3,7,7 --out 128 --kernel 3           # 86,400 vs 10,275
+  convzoo summary mobilenet_v1 --option width=0.5
   convzoo animate padding_strides_odd_transposed --out t.gif
   convzoo tour --out tour                                        # the seed as a report
   convzoo bench --help
@@ -38,7 +39,12 @@ def build_parser(argv=None) -> Parser:
         epilog=EXAMPLES,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
-    for module in (types, shape, cost, compare, summary, animate, tour, conv):
+    for module in (types, shape, cost):
+        module.register(sub)
+    from ..cli_cost import add_cost_commands  # summary, compare: the cost model's commands
+
+    add_cost_commands(sub, ints, one_or_tuple, padding)
+    for module in (animate, tour, conv):
         module.register(sub)
     bench.register(sub, argv)
     return parser

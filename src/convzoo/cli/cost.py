@@ -21,22 +21,18 @@ FIELDS = [
 
 
 def build_layer(name, input_shape, command="cost"):
-    """A registered type's example layer or a model by name, with its input shape."""
+    """A registered type's example layer or a reference model by name, with its input."""
     nn = needs("nn", command)
     registry = nn.registry()
     if name in registry:
         layer, example_shape = registry[name].example()
         return layer, tuple(input_shape or example_shape)
     models = needs("models", command)
-    names = sorted(n for n in getattr(models, "__all__", []) if callable(getattr(models, n)))
-    if name in names:
-        model = getattr(models, name)()
-        shape = input_shape or getattr(model, "input_shape", None)
-        if shape is None:
-            raise UserError(f"{command}: model {name!r} needs --input N,C,H,W")
-        return model, tuple(shape)
+    if name in models.MODELS:
+        model = models.MODELS[name]()
+        return model, tuple(input_shape or model.input_shape)
     raise UserError(f"{command}: unknown type or model {name!r}; types: {list(registry)}; "
-                    f"models: {names}")  # fmt: skip
+                    f"models: {sorted(models.MODELS)}")  # fmt: skip
 
 
 def run(args) -> dict:
@@ -56,6 +52,7 @@ def run(args) -> dict:
     else:
         layer, input_shape = build_layer(args.what, args.input)
         cost, what = convzoo.cost(layer, input_shape, exact=args.exact), args.what
+        input_shape = tuple(input_shape)
     result = {"what": what, "input_shape": list(input_shape)}
     result.update(cost.as_dict())
     result["output_shape"] = list(result["output_shape"])

@@ -17,8 +17,8 @@ True
 from ._torch import layer_from_torch as from_torch
 from .activation import ReLU, ReLU6
 from .base import Layer, TraceEntry
-from .bottleneck import Bottleneck
-from .containers import Add, Concat, Dropout, Flatten, Residual, Sequential
+from .bottleneck import BasicBlock, Bottleneck
+from .containers import Add, Concat, Dropout, Flatten, Sequential
 from .conv import Conv, Conv1d, Conv3d, Dilated, SingleChannelConv
 from .depthwise import Depthwise, DepthwiseSeparable
 from .flattened import Flattened
@@ -28,6 +28,7 @@ from .norm import BatchNorm
 from .pointwise import Pointwise
 from .pool import AvgPool, GlobalAvgPool, MaxPool
 from .registry import register, registry
+from .residual import Residual
 from .separable import SpatiallySeparable
 from .shuffle import ChannelShuffle, ShuffleUnit
 from .transposed import ConvTranspose, Transposed, overlap_counts
@@ -35,6 +36,7 @@ from .transposed import ConvTranspose, Transposed, overlap_counts
 __all__ = [
     "Add",
     "AvgPool",
+    "BasicBlock",
     "BatchNorm",
     "Bottleneck",
     "ChannelShuffle",

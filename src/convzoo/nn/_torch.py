@@ -120,7 +120,18 @@ def layer_from_torch(module):
     TypeError
         For a module type convzoo has no layer for.
     """
-    from . import activation, containers, conv, linear, norm, pointwise, pool, shuffle, transposed
+    from . import (
+        activation,
+        containers,
+        conv,
+        linear,
+        norm,
+        pointwise,
+        pool,
+        residual,
+        shuffle,
+        transposed,
+    )
 
     torch = require_torch()
     nn = torch.nn
@@ -140,7 +151,7 @@ def layer_from_torch(module):
         ((nn.Dropout,), containers.Dropout),
         ((nn.ChannelShuffle,), shuffle.ChannelShuffle),
         ((nn.Sequential,), containers.Sequential),
-        ((extra["Residual"],), containers.Residual),
+        ((extra["Residual"],), residual.Residual),
         ((extra["Concat"],), containers.Concat),
         ((extra["Add"],), containers.Add),
     ]

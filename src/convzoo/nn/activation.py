@@ -28,7 +28,7 @@ class ReLU(Layer):
 
     upper = np.inf
 
-    def __init__(self, *, dtype=np.float64):
+    def __init__(self, *, rng=None, dtype=np.float64):
         super().__init__()
         self.dtype = np.dtype(dtype)
         self._mask = None

@@ -8,11 +8,12 @@ The design follows micrograd (forward and backward side by side) and PyTorch's m
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Layer", "TraceEntry", "make_rng"]
+__all__ = ["Layer", "TraceEntry", "make_rng", "shape_error"]
 
 
 def make_rng(rng) -> np.random.Generator:
@@ -26,6 +27,17 @@ def make_rng(rng) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
     return np.random.default_rng(0 if rng is None else rng)
+
+
+@contextlib.contextmanager
+def shape_error(layer, input_shape):
+    """Re-raise a shape ValueError with the layer's input shape (and weight shape) appended."""
+    try:
+        yield
+    except ValueError as error:
+        weight = getattr(layer, "weight", None)
+        extra = "" if weight is None else f", weight shape {weight.shape}"
+        raise ValueError(f"{error} [input shape {tuple(input_shape)}{extra}]") from error
 
 
 @dataclass(frozen=True)

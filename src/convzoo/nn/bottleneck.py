@@ -1,5 +1,7 @@
 """ResNet bottleneck block (He et al. 2016): 1x1 reduce -> k x k -> 1x1 expand + shortcut.
 
+Also the two-convolution ``BasicBlock`` of ResNet-18/34 (not a registry type: no bottleneck).
+
 BN after every convolution, ReLU after the first two and after the addition; the shortcut
 is the identity, or a strided 1x1 convolution + BN ("projection") when the shape changes.
 The stride sits on the k x k convolution by default (ResNet v1.5, torchvision) or on the
@@ -14,11 +16,12 @@ import numpy as np
 from .._validate import positive_int
 from .activation import ReLU
 from .base import make_rng
-from .containers import Residual, Sequential
+from .containers import Sequential
 from .conv import Conv
 from .norm import BatchNorm
+from .residual import Residual
 
-__all__ = ["Bottleneck"]
+__all__ = ["BasicBlock", "Bottleneck"]
 
 
 class Bottleneck(Residual):
@@ -128,3 +131,60 @@ class Bottleneck(Residual):
     @classmethod
     def example(cls):
         return cls(4, 8, stride=2, rng=0), (2, 4, 5, 5)
+
+
+class BasicBlock(Residual):
+    """ResNet basic block (ResNet-18/34): two k x k convolutions with BN, ReLU and shortcut.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+    stride : int
+        On the first convolution; a projection shortcut (1x1 conv + BN) when the shape
+        changes.
+    kernel_size : int
+    rng, dtype
+
+    Notes
+    -----
+    Children (torchvision names): ``conv1, bn1, relu1, conv2, bn2, [downsample], relu``.
+
+    Examples
+    --------
+    >>> from convzoo.nn import BasicBlock
+    >>> BasicBlock(64, 128, stride=2, rng=0).output_shape((1, 64, 8, 8))
+    (1, 128, 4, 4)
+    """
+
+    def __init__(self, in_channels, out_channels, stride=1, kernel_size=3, *, rng=None,
+                 dtype=np.float64):  # fmt: skip
+        stride = positive_int("BasicBlock", "stride", stride)
+        rng = make_rng(rng)
+        kw = dict(bias=False, rng=rng, dtype=dtype)
+        pad = (kernel_size - 1) // 2
+        body = {
+            "conv1": Conv(in_channels, out_channels, kernel_size, stride, pad, **kw),
+            "bn1": BatchNorm(out_channels, dtype=dtype), "relu1": ReLU(dtype=dtype),
+            "conv2": Conv(out_channels, out_channels, kernel_size, 1, pad, **kw),
+            "bn2": BatchNorm(out_channels, dtype=dtype),
+        }  # fmt: skip
+        shortcut = None
+        if stride != 1 or in_channels != out_channels:
+            shortcut = Sequential(Conv(in_channels, out_channels, 1, stride, **kw),
+                                  BatchNorm(out_channels, dtype=dtype))  # fmt: skip
+        super().__init__(body, shortcut, ReLU(dtype=dtype), names=("", "downsample", "relu"))
+        self.in_channels, self.out_channels, self.stride = in_channels, out_channels, stride
+
+    def extra_repr(self):
+        return f"{self.in_channels}, {self.out_channels}, stride={self.stride}"
+
+    @classmethod
+    def _kwargs_from_torch(cls, m):
+        return dict(
+            in_channels=m.conv1.in_channels, out_channels=m.conv2.out_channels,
+            stride=m.conv1.stride[0], kernel_size=m.conv1.kernel_size[0],
+        )  # fmt: skip
+
+    @classmethod
+    def example(cls):
+        return cls(4, 6, stride=2, rng=0), (2, 4, 5, 5)

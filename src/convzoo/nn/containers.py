@@ -1,8 +1,8 @@
-"""Containers and shape-only layers: Sequential, Residual, Concat, Add, Flatten, Dropout.
+"""Containers and shape-only layers: Sequential, Concat, Add, Flatten, Dropout.
 
-``Residual`` is the shortcut connection of He et al. 2016 (``out = body(x) + shortcut(x)``)
-and, with ``merge="concat"``, ShuffleNet's stride-2 merge; ``Concat`` runs parallel
-branches (Inception, Szegedy et al. 2015) and concatenates their channels.
+``Concat`` runs parallel branches (Inception, Szegedy et al. 2015) and concatenates their
+channels; ``Add`` and a branchless ``Concat`` are the merge leaves of
+:class:`~convzoo.nn.Residual` (in ``residual.py``, the shortcut connection).
 """
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ from collections import OrderedDict
 
 import numpy as np
 
-from .activation import make_activation
 from .base import Layer, TraceEntry, make_rng
 
-__all__ = ["Sequential", "Residual", "Concat", "Add", "Flatten", "Dropout"]
+__all__ = ["Sequential", "Concat", "Add", "Flatten", "Dropout", "child_shape"]
 
 
-def _child_shape(owner, name, child, shape):
+def child_shape(owner, name, child, shape):
     try:
         return child.output_shape(shape)
     except ValueError as error:
@@ -92,13 +91,13 @@ class Sequential(Layer):
     def output_shape(self, input_shape):
         shape = tuple(input_shape)
         for name, layer in self._layers.items():
-            shape = _child_shape(self, name, layer, shape)
+            shape = child_shape(self, name, layer, shape)
         return shape
 
     def trace(self, input_shape):
         entries, shape = [], tuple(input_shape)
         for name, layer in self._layers.items():
-            _child_shape(self, name, layer, shape)
+            child_shape(self, name, layer, shape)
             sub = layer.trace(shape)
             entries += [e.prefixed(name) for e in sub]
             shape = layer.output_shape(shape)
@@ -140,7 +139,7 @@ class Add(Layer):
     [2.0, 2.0]
     """
 
-    def __init__(self, *, dtype=np.float64):
+    def __init__(self, *, rng=None, dtype=np.float64):
         super().__init__()
         self.dtype = np.dtype(dtype)
         self._count = None
@@ -192,7 +191,7 @@ class Concat(Layer):
     ['0', '1', '']
     """
 
-    def __init__(self, *branches, dtype=np.float64):
+    def __init__(self, *branches, rng=None, dtype=np.float64):
         super().__init__()
         self.dtype = np.dtype(dtype)
         self._branches = {str(i): b for i, b in enumerate(branches)}
@@ -214,7 +213,7 @@ class Concat(Layer):
     def output_shape(self, input_shape):
         if not self._branches:
             return tuple(input_shape)
-        shapes = [_child_shape(self, n, b, input_shape) for n, b in self._branches.items()]
+        shapes = [child_shape(self, n, b, input_shape) for n, b in self._branches.items()]
         return self.merge_shape(*shapes)
 
     def trace(self, input_shape):
@@ -222,7 +221,7 @@ class Concat(Layer):
             return super().trace(input_shape)
         entries = []
         for name, branch in self._branches.items():
-            _child_shape(self, name, branch, input_shape)
+            child_shape(self, name, branch, input_shape)
             entries += [e.prefixed(name) for e in branch.trace(input_shape)]
         shapes = tuple(b.output_shape(input_shape) for b in self._branches.values())
         return [*entries, TraceEntry("", self, shapes[0], self.merge_shape(*shapes), shapes)]
@@ -262,166 +261,6 @@ class Concat(Layer):
         return cls(Conv(2, 3, 1, rng=0), MaxPool(3, 1, 1)), (2, 2, 4, 4)
 
 
-class Residual(Layer):
-    """Shortcut connection: ``activation(body(x) + shortcut(x))`` (He et al. 2016).
-
-    Parameters
-    ----------
-    body : Layer, or dict of name -> Layer (inlined: its children become this layer's)
-    shortcut : Layer, optional
-        None is the identity.
-    activation : Layer, 'relu', 'relu6' or None
-        Applied after the merge.
-    merge : {'add', 'concat'}
-        ``'concat'`` puts the shortcut's channels first (ShuffleNet's stride-2 unit).
-    names : tuple of 3 str
-        Child names of body (``""`` to inline it), shortcut and activation.
-
-    Notes
-    -----
-    The backward sends the merged gradient to both paths and adds the two input gradients.
-    ``trace`` lists the body, the shortcut, then the merge (an :class:`Add` or
-    :class:`Concat` entry), then the activation.
-
-    References
-    ----------
-    K. He, X. Zhang, S. Ren and J. Sun, "Deep residual learning for image recognition",
-    CVPR 2016.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from convzoo.nn import Conv, Residual
-    >>> block = Residual(Conv(2, 2, 3, padding=1, rng=0), activation="relu")
-    >>> [e.path for e in block.trace((1, 2, 4, 4))]
-    ['body', 'add', 'activation']
-    """
-
-    def __init__(
-        self,
-        body,
-        shortcut=None,
-        activation=None,
-        *,
-        merge="add",
-        names=("body", "shortcut", "activation"),
-        dtype=np.float64,
-    ):
-        super().__init__()
-        if merge not in ("add", "concat"):
-            raise ValueError(f"Residual: merge must be 'add' or 'concat'; got {merge!r}")
-        self.dtype = np.dtype(dtype)
-        self.body = Sequential(body) if isinstance(body, dict) else body
-        if names[0] == "" and not isinstance(self.body, Sequential):
-            raise ValueError("Residual: an inlined body (names[0]='') must be a Sequential")
-        self.shortcut = shortcut
-        if isinstance(activation, str | None):
-            activation = make_activation("Residual", activation, dtype)
-        self.activation = activation
-        self.merge = merge
-        self.merge_layer = Add(dtype=dtype) if merge == "add" else Concat(dtype=dtype)
-        self.names = tuple(names)
-        self._x = None
-
-    def children(self):
-        body, short, act = self.names
-        kids = dict(self.body.children()) if body == "" else {body: self.body}
-        if self.shortcut is not None:
-            kids[short] = self.shortcut
-        if self.activation is not None:
-            kids[act] = self.activation
-        return kids
-
-    def _operands(self, y, s):
-        return (y, s) if self.merge == "add" else (s, y)
-
-    def forward(self, x):
-        y = self.body(x)
-        s = self.shortcut(x) if self.shortcut is not None else x
-        out = self.merge_layer(*self._operands(y, s))
-        return self.activation(out) if self.activation is not None else out
-
-    def backward(self, grad_output):
-        g = self.activation.backward(grad_output) if self.activation is not None else grad_output
-        g_body, g_short = self._operands(*self.merge_layer.backward(g))
-        gx = self.body.backward(g_body)
-        return gx + (self.shortcut.backward(g_short) if self.shortcut is not None else g_short)
-
-    def _shapes(self, input_shape):
-        shape = tuple(input_shape)
-        y = _child_shape(self, self.names[0] or "body", self.body, shape)
-        s = shape
-        if self.shortcut is not None:
-            s = _child_shape(self, self.names[1], self.shortcut, shape)
-        operands = self._operands(y, s)
-        try:
-            merged = self.merge_layer.merge_shape(*operands)
-        except ValueError as error:
-            raise ValueError(
-                f"{type(self).__name__}: body output {y} and shortcut output {s} cannot be "
-                f"merged ({self.merge}) for input shape {shape}: {error}"
-            ) from error
-        return operands, merged
-
-    def output_shape(self, input_shape):
-        return self._shapes(input_shape)[1]
-
-    def trace(self, input_shape):
-        shape = tuple(input_shape)
-        operands, merged = self._shapes(shape)
-        body, short, act = self.names
-        entries = [e.prefixed(body) for e in self.body.trace(shape)]
-        if self.shortcut is not None:
-            entries += [e.prefixed(short) for e in self.shortcut.trace(shape)]
-        entries.append(TraceEntry(self.merge, self.merge_layer, operands[0], merged, operands))
-        if self.activation is not None:
-            entries += [e.prefixed(act) for e in self.activation.trace(merged)]
-        return entries
-
-    def extra_repr(self):
-        return "" if self.merge == "add" else "merge='concat'"
-
-    def _torch_module(self):
-        from ._torch import torch_classes
-
-        body, short, act = self.names
-        if body == "":
-            body_modules = [(n, c._torch_module()) for n, c in self.body.children().items()]
-        else:
-            body_modules = [(body, self.body._torch_module())]
-        shortcut = (short, self.shortcut._torch_module()) if self.shortcut is not None else None
-        activation = (act, self.activation._torch_module()) if self.activation else None
-        return torch_classes()["Residual"](body_modules, shortcut, activation, self.merge)
-
-    @classmethod
-    def from_torch(cls, module):
-        if cls is not Residual:
-            return Layer.from_torch.__func__(cls, module)
-        from ._torch import layer_from_torch
-
-        names = module.body_names
-        if names == ["body"]:
-            body, body_name = layer_from_torch(module.body), "body"
-        else:
-            body = {n: layer_from_torch(getattr(module, n)) for n in names}
-            body_name = ""
-        short, act = module.shortcut_name, module.activation_name
-        layer = cls(
-            body,
-            layer_from_torch(getattr(module, short)) if short else None,
-            layer_from_torch(getattr(module, act)) if act else None,
-            merge=module.merge,
-            names=(body_name, short or "shortcut", act or "activation"),
-        )
-        return layer.train(module.training)
-
-    @classmethod
-    def example(cls):
-        from .conv import Conv
-
-        return cls(Conv(2, 2, 3, padding=1, rng=0), activation="relu"), (2, 2, 4, 4)
-
-
 class Flatten(Layer):
     """Flatten axes ``start_dim..end_dim`` into one, ``torch.nn.Flatten``.
 
@@ -432,7 +271,7 @@ class Flatten(Layer):
     (2, 48)
     """
 
-    def __init__(self, start_dim=1, end_dim=-1, *, dtype=np.float64):
+    def __init__(self, start_dim=1, end_dim=-1, *, rng=None, dtype=np.float64):
         super().__init__()
         self.start_dim, self.end_dim, self.dtype = start_dim, end_dim, np.dtype(dtype)
         self._shape = None

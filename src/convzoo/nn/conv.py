@@ -16,7 +16,7 @@ import numpy as np
 from .._validate import int_tuple, positive_int
 from ..functional import conv, conv_backward
 from ..spec import make_spec
-from .base import Layer, make_rng
+from .base import Layer, make_rng, shape_error
 
 __all__ = ["Conv", "SingleChannelConv", "Conv1d", "Conv3d", "Dilated", "torch_padding"]
 
@@ -165,9 +165,10 @@ class Conv(Layer):
 
     def spec(self, input_shape):
         """The resolved :class:`convzoo.ConvSpec` of this layer on ``input_shape``."""
-        return make_spec(
-            type(self).__name__, tuple(input_shape), self.weight.shape, **self._conv_kwargs()
-        )
+        with shape_error(self, input_shape):
+            return make_spec(
+                type(self).__name__, tuple(input_shape), self.weight.shape, **self._conv_kwargs()
+            )
 
     def output_shape(self, input_shape):
         return self.spec(input_shape).output_shape

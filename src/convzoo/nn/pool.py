@@ -16,13 +16,13 @@ from ..engine.windows import windows
 from ..functional import conv, conv_backward
 from ..padding import pad
 from ..spec import make_spec
-from .base import Layer
+from .base import Layer, shape_error
 
 __all__ = ["MaxPool", "AvgPool", "GlobalAvgPool"]
 
 
 class _Pool(Layer):
-    def __init__(self, kernel_size, stride=None, padding=0, *, ndim=2, dtype=np.float64):
+    def __init__(self, kernel_size, stride=None, padding=0, ndim=2, *, rng=None, dtype=np.float64):
         super().__init__()
         name = type(self).__name__
         self.ndim = ndim
@@ -45,14 +45,15 @@ class _Pool(Layer):
     def spec(self, input_shape):
         shape = tuple(input_shape)
         channels = shape[1] if len(shape) > 1 else 1
-        return make_spec(
-            type(self).__name__,
-            shape,
-            self._box(channels).shape,
-            stride=self.stride,
-            padding=self.padding,
-            groups=channels,
-        )
+        with shape_error(self, shape):
+            return make_spec(
+                type(self).__name__,
+                shape,
+                self._box(channels).shape,
+                stride=self.stride,
+                padding=self.padding,
+                groups=channels,
+            )
 
     def output_shape(self, input_shape):
         return self.spec(input_shape).output_shape
@@ -162,12 +163,13 @@ class AvgPool(_Pool):
         kernel_size,
         stride=None,
         padding=0,
-        *,
         ndim=2,
         count_include_pad=True,
+        *,
+        rng=None,
         dtype=np.float64,
     ):
-        super().__init__(kernel_size, stride, padding, ndim=ndim, dtype=dtype)
+        super().__init__(kernel_size, stride, padding, ndim, dtype=dtype)
         self.count_include_pad = bool(count_include_pad)
 
     def _divisor(self, shape):
@@ -216,7 +218,7 @@ class GlobalAvgPool(Layer):
     [1.5, 5.5]
     """
 
-    def __init__(self, *, ndim=2, dtype=np.float64):
+    def __init__(self, *, ndim=2, rng=None, dtype=np.float64):
         super().__init__()
         self.ndim, self.dtype = ndim, np.dtype(dtype)
         self._shape = None

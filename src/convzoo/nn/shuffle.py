@@ -14,10 +14,10 @@ from .._validate import positive_int
 from ..functional.shuffle import channel_shuffle, channel_unshuffle
 from .activation import ReLU
 from .base import Layer, make_rng
-from .containers import Residual
 from .conv import Conv
 from .norm import BatchNorm
 from .pool import AvgPool
+from .residual import Residual
 
 __all__ = ["ChannelShuffle", "ShuffleUnit"]
 
@@ -41,7 +41,7 @@ class ChannelShuffle(Layer):
     summary = "channel shuffle: interleave channel groups so grouped convs mix information"
     paper = _PAPER
 
-    def __init__(self, groups, *, dtype=np.float64):
+    def __init__(self, groups, *, rng=None, dtype=np.float64):
         super().__init__()
         self.groups = positive_int("ChannelShuffle", "groups", groups)
         self.dtype = np.dtype(dtype)

@@ -14,7 +14,7 @@ import numpy as np
 from .._validate import int_tuple, positive_int
 from ..functional import conv_transpose, conv_transpose_backward
 from ..spec import make_spec
-from .base import Layer, make_rng
+from .base import Layer, make_rng, shape_error
 from .conv import kernel_tuple, padding_repr, torch_padding, uniform_init
 
 __all__ = ["ConvTranspose", "Transposed", "overlap_counts"]
@@ -158,13 +158,14 @@ class ConvTranspose(Layer):
 
     def spec(self, input_shape):
         """The resolved :class:`convzoo.ConvSpec` (``transposed=True``)."""
-        return make_spec(
-            type(self).__name__,
-            tuple(input_shape),
-            self.weight.shape,
-            transposed=True,
-            **self._kwargs(),
-        )
+        with shape_error(self, input_shape):
+            return make_spec(
+                type(self).__name__,
+                tuple(input_shape),
+                self.weight.shape,
+                transposed=True,
+                **self._kwargs(),
+            )
 
     def output_shape(self, input_shape):
         return self.spec(input_shape).output_shape

@@ -17,8 +17,10 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; ma
 header { background: #1d3557; color: white; padding: 1.6em 2em 1.2em; }
 header h1 { margin: 0 0 .2em; font-size: 1.9em; }
 header p { margin: 0; opacity: .9; }
+header code { background: #2c4a75; color: white; }
 nav { background: #eef2f7; padding: .6em 2em; font-size: .9em; border-bottom: 1px solid #d5dce6; }
-nav a { margin-right: 1em; color: #1d3557; text-decoration: none; white-space: nowrap; }
+nav a { margin-right: 1em; color: #1d3557; text-decoration: none; white-space: nowrap;
+        display: inline-block; }
 main { max-width: 1100px; margin: 0 auto; padding: 0 2em 3em; }
 section { border-bottom: 1px solid #e3e7ee; padding: 1em 0 1.5em; }
 h2 { color: #1d3557; margin-top: 1em; }
@@ -90,7 +92,7 @@ def section(anchor: str, title: str, body: str) -> str:
 
 def page(title: str, subtitle: str, sections: list[tuple[str, str, str]]) -> str:
     """The whole document: header, navigation to every section, the sections, the script."""
-    nav = "".join(f'<a href="#{a}">{escape(t)}</a>' for a, t, _ in sections)
+    nav = "\n".join(f'<a href="#{a}">{escape(t)}</a>' for a, t, _ in sections)
     body = "\n".join(section(a, t, b) for a, t, b in sections)
     return f"""<!DOCTYPE html>
 <html lang="en">

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import conv, output_shape
 from ..viz.frames import conv_scene
-from ..viz.scenes import example_input
+from ..viz.layers import example_input
 from .html import table
 from .numbers import counted, seed_stride_formula
 
@@ -32,8 +32,14 @@ def single_channel(assets):
 At every position it multiplies the weights with the input values under them and adds the
 products; that sum is one output value. (Deep-learning libraries, convzoo included, do not
 flip the kernel: strictly this is a cross-correlation.)</p>
-{assets.animation("single_channel", scene, "Every frame is one output value, computed by "
-                  "the reference engine; the caption spells out its sum of products.")}
+{
+        assets.animation(
+            "single_channel",
+            scene,
+            "Every frame is one output value, computed by "
+            "the reference engine; the caption spells out its sum of products.",
+        )
+    }
 <p>A 3×3 kernel fits in a 5×5 input at {out[2]}×{out[3]} = {out[2] * out[3]} positions, so
 the 25 input values give <b>{out[2] * out[3]}</b> outputs. Each output costs 9 multiplications
 and 8 additions: the reference loops counted <b>{counts["mults"]}</b> multiplications and
@@ -58,10 +64,27 @@ def padding(assets):
 its input: W×H becomes (W−w+1)×(H−h+1). Padding adds a frame of extra cells around the
 input — usually zeros, but any value (or a mirror or a copy of the edge) works — so that the
 output can keep the input's size. Grey cells below are padding, filled here with 1.</p>
-{assets.animation("padding", scene, "Padding 1 with value 1 (padding_mode='constant'): "
-                  "the grey cells take part in the sums like any other.")}
-{table(["input", "kernel", "W−w+1 (seed)", "convzoo, no padding", "convzoo, 'same'",
-        "W (seed)"], rows)}
+{
+        assets.animation(
+            "padding",
+            scene,
+            "Padding 1 with value 1 (padding_mode='constant'): "
+            "the grey cells take part in the sums like any other.",
+        )
+    }
+{
+        table(
+            [
+                "input",
+                "kernel",
+                "W−w+1 (seed)",
+                "convzoo, no padding",
+                "convzoo, 'same'",
+                "W (seed)",
+            ],
+            rows,
+        )
+    }
 <p class="note">The 'same' column pads (k−1)/2 cells on each side; convzoo computes it
 with <code>padding="same"</code>.</p>"""
     return "padding", "Padding", body
@@ -88,12 +111,17 @@ the output shrinks by about s in that direction. Rows and columns may use differ
 The seed's formula for input n, kernel k, total padding p and stride s is
 ⌊(n − k + p + s)/s⌋; convzoo's <code>output_shape</code> uses the same rule, written
 ⌊(n + p − k)/s⌋ + 1.</p>
-{assets.animation("stride", scene, "The textbook example (strides 3 and 2, padding 1): "
-                  f"output {y[0, 0].astype(int).tolist()}.")}
+{
+        assets.animation(
+            "stride",
+            scene,
+            "The textbook example (strides 3 and 2, padding 1): "
+            f"output {y[0, 0].astype(int).tolist()}.",
+        )
+    }
 {table(["n", "k", "p (total)", "s", "seed ⌊(n−k+p+s)/s⌋", "convzoo.output_shape"], rows)}
 <p>With 'same' padding the seed gives (W+S−1)/S, without padding (W−w+S)/S (3×3 kernel):</p>
-{table(["W", "S", "(W+S−1)/S", "convzoo 'same'", "(W−w+S)/S", "convzoo no padding"],
-       same_rows)}"""
+{table(["W", "S", "(W+S−1)/S", "convzoo 'same'", "(W−w+S)/S", "convzoo no padding"], same_rows)}"""
     return "stride", "Striding", body
 
 
@@ -111,8 +139,14 @@ channel, and the three results are added into a single channel. So a <em>filter<
 stack of kernels that makes one output channel; for a one-channel input the two words mean
 the same thing. The filter moves only across height and width — that is why this is still
 called a 2-D convolution, even though the filter is 3-D.</p>
-{assets.animation("multi_channel", scene, "The window covers the same 3×3 cells in all three "
-                  "channels; the 27 products add into one output cell.")}
+{
+        assets.animation(
+            "multi_channel",
+            scene,
+            "The window covers the same 3×3 cells in all three "
+            "channels; the 27 products add into one output cell.",
+        )
+    }
 <p>Per output: 27 multiplications, 26 additions; total counted by the engine for the 3×3
 output: <b>{counts["mults"]}</b> multiplications. With N<sub>c</sub> filters the output has
 N<sub>c</sub> channels.</p>"""
@@ -145,8 +179,14 @@ Network-in-Network (2013) and made popular by Inception (2014) for three reasons
 the number of channels cheaply before an expensive layer (a <em>bottleneck</em>), it gives a
 low-dimensional embedding of the channels, and a non-linearity after it adds depth at almost
 no cost.</p>
-{assets.animation("pointwise", scene, "Each output pixel is a weighted sum of the 3 channel "
-                  "values at the same pixel (weights 1, 2, −1).")}"""
+{
+        assets.animation(
+            "pointwise",
+            scene,
+            "Each output pixel is a weighted sum of the 3 channel "
+            "values at the same pixel (weights 1, 2, −1).",
+        )
+    }"""
     return "pointwise", "1×1 convolution", body
 
 
@@ -163,8 +203,18 @@ the stride s and the padding p. They fix the output size o = ⌊(i + 2p − k)/s
 o×o outputs costs k·k·D multiplications and k·k·D − 1 additions. For N<sub>c</sub> filters
 of size h×h×D over an H×W×D input (stride 1, no padding) that is
 N<sub>c</sub>·h·h·D·(H−h+1)·(W−h+1) multiplications.</p>
-{table(["input", "filters", "formula: multiplications", "engine: multiplications",
-        "engine: additions"], rows)}
+{
+        table(
+            [
+                "input",
+                "filters",
+                "formula: multiplications",
+                "engine: multiplications",
+                "engine: additions",
+            ],
+            rows,
+        )
+    }
 <p class="note">The engine column comes from the reference loops' own counter
 (<code>convzoo.engine.reference.correlate(..., counter=...)</code>).</p>"""
     return "cost", "The cost of a convolution", body

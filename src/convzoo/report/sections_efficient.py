@@ -8,8 +8,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..viz.arithmetic import CONFIGURATIONS, arithmetic_scene
-from ..viz.frames import chain_scenes, conv_scene
-from ..viz.scenes import example_input
+from ..viz.frames import conv_scene
+from ..viz.layers import example_input
+from ..viz.pipeline import chain_scenes
 from .html import table
 from .numbers import counted, depthwise_separable_numbers
 from .photo import SOBEL_X, load_photo, sobel_demo, to_pixels, type_demos
@@ -30,12 +31,15 @@ def spatially_separable(assets):
     x = example_input((1, 1, 5, 5), 6)
     first = conv_scene(x, column.reshape(1, 1, 3, 1))
     second = conv_scene(first.output, row.reshape(1, 1, 1, 3))
-    scene = chain_scenes(first, second, title="Sobel x in two passes: 3×1 then 1×3",
-                         subtitle="5×5 → 3×5 (column pass) → 3×3 (row pass)")  # fmt: skip
+    scene = chain_scenes(
+        [first, second], title="Sobel x in two passes: 3×1 then 1×3",
+        subtitle="5×5 → 3×5 (column pass) → 3×3 (row pass)",
+        names=["after the 3×1 column", "after the 1×3 row"],
+    )  # fmt: skip
     full = counted((1, 1, 5, 5), (1, 1, 3, 3))["mults"]
-    two = counted((1, 1, 5, 5), (1, 1, 3, 1))["mults"] + counted((1, 1, 3, 5), (1, 1, 1, 3))[
-        "mults"
-    ]
+    two = (
+        counted((1, 1, 5, 5), (1, 1, 3, 1))["mults"] + counted((1, 1, 3, 5), (1, 1, 1, 3))["mults"]
+    )
     rgb = load_photo()
     gray = rgb.mean(axis=0)
     demo = sobel_demo(gray, column, row)
@@ -57,8 +61,14 @@ responds to vertical edges, is one: <code>convzoo.separate</code> splits it into
 row gives exactly the same result as the 3×3 kernel, with 3 + 3 instead of 9 multiplications
 per pixel. Deep networks rarely use this directly (few learned kernels are rank 1), but
 Inception-style 7×1 + 1×7 pairs and classic image filters do.</p>
-{assets.animation("spatially_separable", scene, "Pass 1 (3×1 column) fills the intermediate "
-                  "3×5 map; pass 2 (1×3 row) reads it to fill the 3×3 output.")}
+{
+        assets.animation(
+            "spatially_separable",
+            scene,
+            "Pass 1 (3×1 column) fills the intermediate "
+            "3×5 map; pass 2 (1×3 row) reads it to fill the 3×3 output.",
+        )
+    }
 <p>On the seed's 5×5 image: full 3×3 kernel <b>{full}</b> multiplications, two passes
 <b>{two}</b> ({two / full:.0%}).</p>
 <div>{images}</div>
@@ -82,9 +92,12 @@ def depthwise_separable(assets):
     depthwise = conv_scene(x, kernels, groups=3)
     mix = np.array([[1.0, 0, 1], [0, 1, 1], [1, 1, 0], [1, -1, 0]]).reshape(4, 3, 1, 1)
     pointwise = conv_scene(depthwise.output, mix)
-    scene = chain_scenes(depthwise, pointwise, middle="depthwise",
-                         title="Depthwise separable: 3 kernels of 3×3×1, then 4 filters 1×1×3",
-                         subtitle="5×5×3 → 3×3×3 (one kernel per channel) → 3×3×4 (1×1)")
+    scene = chain_scenes(
+        [depthwise, pointwise],
+        title="Depthwise separable: 3 kernels of 3×3×1, then 4 filters 1×1×3",
+        subtitle="5×5×3 → 3×3×3 (one kernel per channel) → 3×3×4 (1×1)",
+        names=["depthwise 3×3 (groups = 3)", "pointwise 1×1, 4 filters"],
+    )
     rows = []
     for filters, k in ((128, 3), (64, 3), (256, 3), (512, 3), (512, 5), (1024, 7)):
         ratio = 1 / filters + 1 / k**2
@@ -94,16 +107,28 @@ def depthwise_separable(assets):
 <em>depthwise</em> convolution: one k×k kernel per input channel, each seeing only its own
 channel, the D maps stacked. Then a <em>pointwise</em> (1×1) convolution mixes the channels,
 with as many 1×1×D filters as output channels wanted.</p>
-{assets.animation("depthwise_separable", scene, "Step 1 gives each channel its own kernel "
-                  "(the window stays inside one channel); step 2 mixes channels with 1×1 "
-                  "filters.", max_frames=40)}
+{
+        assets.animation(
+            "depthwise_separable",
+            scene,
+            "Step 1 gives each channel its own kernel "
+            "(the window stays inside one channel); step 2 mixes channels with 1×1 "
+            "filters.",
+            max_frames=40,
+        )
+    }
 <p>The seed's example: a 7×7×3 input and 128 filters of 3×3×3 give a 5×5×128 output.</p>
-{table(["way", "multiplications (engine)", "formula"], [
-    ("standard: 128 × (3·3·3) × (5·5)", numbers["standard"], numbers["formula"]),
-    ("depthwise: 3 × (3·3·1) × (5·5)", numbers["depthwise"], 3 * 9 * 25),
-    ("pointwise: 128 × (1·1·3) × (5·5)", numbers["pointwise"], 128 * 3 * 25),
-    ("separable total", numbers["separable"], (9 + 128) * 3 * 25),
-])}
+{
+        table(
+            ["way", "multiplications (engine)", "formula"],
+            [
+                ("standard: 128 × (3·3·3) × (5·5)", numbers["standard"], numbers["formula"]),
+                ("depthwise: 3 × (3·3·1) × (5·5)", numbers["depthwise"], 3 * 9 * 25),
+                ("pointwise: 128 × (1·1·3) × (5·5)", numbers["pointwise"], 128 * 3 * 25),
+                ("separable total", numbers["separable"], (9 + 128) * 3 * 25),
+            ],
+        )
+    }
 <p>So <span class="big">{numbers["standard"]:,} vs {numbers["separable"]:,}</span>
 multiplications: the separable version needs {float(numbers["ratio"]):.1%} of the work. The
 ratio is exactly 1/N<sub>c</sub> + 1/h² = 1/128 + 1/9 = {numbers["ratio_formula"]}
@@ -129,11 +154,18 @@ def grouped(assets):
 each group of filters sees only its own slice of the input channels, and the groups' outputs
 are concatenated. Colours mark the groups below: the orange filters read only the orange
 channels.</p>
-{assets.animation("grouped", scene, "Two groups: output channels 0–1 read input channels "
-                  "0–1, output channels 2–3 read input channels 2–3.", max_frames=32)}
-<p>Each filter is g times thinner, so with g groups a layer costs h·w·D<sub>in</sub>·D<sub>out</sub>/g
-instead of h·w·D<sub>in</sub>·D<sub>out</sub> — and has 1/g of the parameters. Counted by
-the engine on a 6×6×8 input with 8 filters of 3×3:</p>
+{
+        assets.animation(
+            "grouped",
+            scene,
+            "Two groups: output channels 0–1 read input channels "
+            "0–1, output channels 2–3 read input channels 2–3.",
+            max_frames=32,
+        )
+    }
+<p>Each filter is g times thinner, so with g groups a layer costs
+h·w·D<sub>in</sub>·D<sub>out</sub>/g instead of h·w·D<sub>in</sub>·D<sub>out</sub>
+— and has 1/g of the parameters. Counted by the engine on a 6×6×8 input with 8 filters of 3×3:</p>
 {table(["groups g", "weight", "multiplications", "of standard"], rows)}
 <p class="note">Check: {base:,} / g = {", ".join(f"{base // g:,}" for g in (2, 4, 8))}.</p>"""
     return "grouped", "Grouped convolution", body
@@ -149,7 +181,7 @@ def arithmetic_gallery(assets):
             f"{config.o}×{config.o} (cyan); k={config.k}, s={config.s}, p={config.p}"
             + (f", d={config.d}" if config.d > 1 else "")
             + (f", output_padding={config.output_padding}" if config.output_padding else ""),
-            max_frames=25,
+            max_frames=20,
         ))  # fmt: skip
     body = f"""
 <p>Dumoulin and Visin's <em>guide to convolution arithmetic</em> drew the standard pictures

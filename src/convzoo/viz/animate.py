@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .frames import INSERTED, PAD, Scene
+from .frames import INSERTED, PAD, REAL, Scene
 
 __all__ = ["Animation", "animate", "require_matplotlib"]
 
@@ -52,6 +52,50 @@ def _fmt(value: float) -> str:
     return f"{value:.2g}" if abs(value) < 10 else f"{value:.0f}"
 
 
+_PATHS = {}
+
+
+def _text_path(text, bold=False):
+    """The outline of ``text`` at size 1 (cached: cell numbers repeat a lot)."""
+    if (text, bold) not in _PATHS:
+        from matplotlib.font_manager import FontProperties
+        from matplotlib.textpath import TextPath
+
+        font = FontProperties(family="DejaVu Sans", weight="bold" if bold else "normal")
+        _PATHS[text, bold] = TextPath((0, 0), text, size=1.0, prop=font)
+    return _PATHS[text, bold]
+
+
+def _label_patch(text, x, y, size, bold=False):
+    """A left-aligned text outline with its baseline at (x, y), in data units (y down)."""
+    from matplotlib.patches import PathPatch
+    from matplotlib.transforms import Affine2D
+
+    move = Affine2D().scale(size, -size).translate(x, y)
+    return PathPatch(move.transform_path(_text_path(text, bold)))
+
+
+def _glyphs(strings, x0, y0, cols):
+    """One PathPatch per cell number, centred in its cell (data units, y pointing down)."""
+    from matplotlib.patches import PathPatch
+    from matplotlib.transforms import Affine2D
+
+    patches = []
+    for i, text in enumerate(strings):
+        r, c = divmod(i, cols)
+        path = _text_path(text)
+        box = path.get_extents()
+        scale = min(0.42, 0.8 / max(box.width, 1e-9))
+        move = (
+            Affine2D()
+            .translate(-box.x0 - box.width / 2, -box.y0 - box.height / 2)
+            .scale(scale, -scale)
+            .translate(x0 + c + 0.5, y0 + r + 0.5)
+        )
+        patches.append(PathPatch(move.transform_path(path)))
+    return patches
+
+
 def _heat_colours(values):
     """Hex colours of a light orange ramp, one per cell (for counts such as overlaps)."""
     from matplotlib import colormaps
@@ -80,10 +124,10 @@ class _GridArtist:
                 kind = grid.kind[r, c]
                 if heat is not None:
                     base.append(heat[r][c])
-                elif grid.output:
-                    base.append(CELL_COLOURS["empty"])
                 elif kind == PAD:
                     base.append(CELL_COLOURS["pad"])
+                elif grid.output:
+                    base.append(CELL_COLOURS["empty"])
                 elif kind == INSERTED:
                     base.append(CELL_COLOURS["inserted"])
                 else:
@@ -99,63 +143,66 @@ class _GridArtist:
             linewidths=0.8,
         )  # fmt: skip
         ax.add_collection(self.collection)
-        self.texts = []
+        self.texts = None
         if show_values and rows <= MAX_TEXT_CELLS and cols <= MAX_TEXT_CELLS:
-            size = 8 if max(abs(grid.values).max(initial=0), 1) < 100 else 6
-            for r in range(rows):
-                for c in range(cols):
-                    kind = grid.kind[r, c]
-                    colour = "#777777" if kind in (PAD, INSERTED) else "#111111"
-                    style = "italic" if kind in (PAD, INSERTED) else "normal"
-                    text = ax.text(
-                        x0 + c + 0.5, y0 + r + 0.55, "" if grid.output else
-                        _fmt(grid.values[r, c]), ha="center", va="center", fontsize=size,
-                        color=colour, style=style,
-                    )  # fmt: skip
-                    self.texts.append(text)
-        ax.text(x0, y0 - 0.25, grid.label, fontsize=8, va="bottom", ha="left", color="#333333")
+            strings = [_fmt(v) for v in grid.values.ravel()]
+            self.texts = PatchCollection(
+                _glyphs(strings, x0, y0, cols), facecolors=self._text_colours(set(), None),
+                edgecolors="none", zorder=3,
+            )  # fmt: skip
+            ax.add_collection(self.texts)
+        self.label = _label_patch(grid.label, x0, y0 - 0.3, 0.48)
+
+    def _text_colours(self, dark, shown):
+        """RGBA per cell number: white on the window, grey on padding, hidden if not shown."""
+        kinds = self.grid.kind.ravel()
+        colours = np.zeros((kinds.size, 4))
+        colours[:, 3] = 1.0
+        colours[kinds != REAL, :3] = 0.45
+        for i in dark:
+            colours[i, :3] = 1.0
+        if shown is not None:
+            colours[~shown, 3] = 0.0
+        return colours
 
     def paint(self, filled, window, current):
         """Set colours: ``filled`` (rows, cols) bool, ``window`` / ``current`` cell lists."""
         rows, cols = self.shape
         faces = self.base.copy()
+        real = self.grid.kind.ravel() == REAL
         if self.grid.output:
             colour = self.hue or CELL_COLOURS["output"]
-            faces[filled.ravel()] = colour
+            faces[filled.ravel() & real] = colour
         for r, c in window:
             faces[r * cols + c] = self.dark or CELL_COLOURS["window"]
         for r, c in current:
             faces[r * cols + c] = self.dark or CELL_COLOURS["current"]
         self.collection.set_facecolor(list(faces))
-        if self.texts and self.grid.output:
-            flat = self.grid.values.ravel()
-            for i, text in enumerate(self.texts):
-                text.set_text(_fmt(flat[i]) if filled.ravel()[i] else "")
-        if self.texts:
+        if self.texts is not None:
             dark = {r * cols + c for r, c in [*window, *current]}
-            for i, text in enumerate(self.texts):
-                if i in dark:
-                    text.set_color("white")
-                elif self.grid.kind.ravel()[i] in (PAD, INSERTED):
-                    text.set_color("#777777")
-                else:
-                    text.set_color("#111111")
+            shown = (filled.ravel() | ~real) if self.grid.output else None
+            self.texts.set_facecolor(self._text_colours(dark, shown))
 
 
-def _layout(scene):
-    """Top-left corner of every grid: columns left to right, grids stacked in a column."""
+def _layout(scene, title_size=0.62, top=2.1, tallest=26.0):
+    """Top-left corner of every grid: columns left to right, grids stacked in a column
+    (wrapping into a further sub-column past ``tallest`` cells), room for column titles."""
     columns = sorted({g.column for g in scene.grids.values()})
-    x, corners = 0.0, {}
-    height = 0.0
+    titles = dict(enumerate(scene.column_titles))
+    x, corners, height = 0.0, {}, 0.0
     for column in columns:
         keys = [k for k, g in scene.grids.items() if g.column == column]
-        width = max(scene.grids[k].values.shape[1] for k in keys)
-        y = 1.6
+        start, y, width = x, top, 0
         for key in keys:
+            rows, cols = scene.grids[key].values.shape
+            if y > top and y + rows > tallest:
+                x, y, width = x + width + 1.0, top, 0
             corners[key] = (x, y)
-            y += scene.grids[key].values.shape[0] + 1.2
-        height = max(height, y)
-        x += max(width, 6) + 2.0
+            y += rows + 1.3
+            width = max(width, cols)
+            height = max(height, y)
+        title = _text_path(titles.get(column, " ")).get_extents().width * title_size
+        x = max(x + max(width, 4), start + title) + 2.0
     return corners, x - 2.0, height
 
 
@@ -163,8 +210,8 @@ class Animation:
     """A scene drawn as a matplotlib animation (``.figure``, ``.animation``).
 
     Use :meth:`save` for files and display it in Jupyter directly (``_repr_html_``).
-    ``frame_indices`` are the scene frames shown (at most ``max_frames``; the last frame of
-    the scene is always shown, so the finished output is the final picture).
+    ``frame_indices`` are the scene frames shown: at most ``max_frames``, evenly spread,
+    the last one always included (the finished output is the final picture).
     """
 
     def __init__(self, scene: Scene, *, max_frames=48, interval=600, dpi=72, values=True):
@@ -173,30 +220,41 @@ class Animation:
         self.scene = scene
         self.dpi = dpi
         count = len(scene.frames)
-        if count > max_frames:
-            self.frame_indices = [*range(max_frames - 1), count - 1]
-        else:
-            self.frame_indices = list(range(count))
+        # evenly spread over the scene, the last (finished) frame always included
+        spread = np.round(np.linspace(0, count - 1, min(count, max_frames))).astype(int)
+        self.frame_indices = sorted(set(spread.tolist()))
+        from matplotlib.collections import PatchCollection
+
         corners, width, height = _layout(scene)
-        scale = 0.32
-        self.figure = Figure(figsize=(max(width * scale + 0.6, 5.0), height * scale + 1.6), dpi=dpi)
+        header, footer = 3.4, 1.6  # cells above the grids (title) and below (caption)
+        title_size, sub_size = 0.78, 0.52
+        width = max(
+            width,
+            _text_path(scene.title, bold=True).get_extents().width * title_size,
+            _text_path(scene.subtitle or " ").get_extents().width * sub_size,
+            14.0,
+        )
+        scale = 0.3  # inches per cell
+        size = ((width + 0.8) * scale, (height + header + footer) * scale)
+        self.figure = Figure(figsize=size, dpi=dpi)
         FigureCanvasAgg(self.figure)
-        ax = self.figure.add_axes((0.02, 0.1, 0.96, 0.72))
-        ax.set_xlim(-0.3, max(width, 5.0 / scale - 2) + 0.3)
-        ax.set_ylim(height + 0.2, 0)
-        ax.set_aspect("equal")
+        ax = self.figure.add_axes((0, 0, 1, 1))
+        ax.set_xlim(-0.4, width + 0.4)
+        ax.set_ylim(height + footer, -header)
         ax.axis("off")
         self.axes = ax
         self.artists = {
             key: _GridArtist(ax, grid, *corners[key], values) for key, grid in scene.grids.items()
         }
+        labels = [artist.label for artist in self.artists.values()]
         for column, title in enumerate(scene.column_titles):
             xs = [corners[k][0] for k, g in scene.grids.items() if g.column == column]
             if xs:
-                ax.text(min(xs), 0.5, title, fontsize=9, weight="bold", color="#222222")
-        self.figure.text(0.02, 0.95, scene.title, fontsize=11, weight="bold", va="top")
-        self.figure.text(0.02, 0.87, scene.subtitle, fontsize=8.5, va="top", color="#444444")
-        self.caption = self.figure.text(0.02, 0.03, "", fontsize=8.5, family="monospace")
+                labels.append(_label_patch(title, min(xs), 0.75, 0.62))
+        labels.append(_label_patch(scene.title, 0, -2.2, title_size, bold=True))
+        labels.append(_label_patch(scene.subtitle or " ", 0, -1.0, sub_size))
+        ax.add_collection(PatchCollection(labels, facecolors="#222222", edgecolors="none"))
+        self.caption = ax.text(0, height + footer - 0.5, "", fontsize=8, family="monospace")
         self.interval = interval
         self._animation = None
 
@@ -219,15 +277,17 @@ class Animation:
             key: np.zeros(a.shape, dtype=bool) for key, a in self.artists.items() if a.grid.output
         }
         for frame in self.scene.frames[: upto + 1]:
-            key, r, c = frame.target
-            filled[key][r, c] = True
+            for key, r, c in [frame.target, *frame.fills]:
+                filled[key][r, c] = True
         frame = self.scene.frames[upto]
         windows = {}
         for key, r, c in frame.window:
             windows.setdefault(key, []).append((r, c))
-        key_now, r_now, c_now = frame.target
+        currents = {}
+        for key, r, c in [frame.target, *frame.fills]:
+            currents.setdefault(key, []).append((r, c))
         for key, artist in self.artists.items():
-            current = [(r_now, c_now)] if key == key_now else []
+            current = currents.get(key, [])
             done = filled.get(key, np.zeros(artist.shape, bool))
             artist.paint(done, windows.get(key, []), current)
         caption = frame.caption if len(frame.caption) < 150 else frame.caption[:147] + "…"
@@ -264,7 +324,9 @@ class Animation:
                 images.append(self.frame_image(i))
                 if progress:
                     progress(i + 1, total)
-            images = [im.quantize(colors=128, method=2) for im in images]  # fast octree palette
+            # one shared palette (fast octree) lets Pillow store only what changes per frame
+            first = images[0].quantize(colors=96, method=2)
+            images = [first] + [im.quantize(palette=first, dither=0) for im in images[1:]]
             images[0].save(
                 path, save_all=True, append_images=images[1:], duration=int(1000 / fps),
                 loop=0, optimize=False,

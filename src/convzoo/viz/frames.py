@@ -29,7 +29,6 @@ from ..padding import source_index
 
 __all__ = [
     "REAL", "PAD", "INSERTED", "Grid", "Frame", "Scene", "conv_scene", "transposed_scene",
-    "chain_scenes",
 ]  # fmt: skip
 
 REAL, PAD, INSERTED = 0, 1, 2
@@ -59,7 +58,8 @@ class Frame:
 
     ``window`` lists the ``(grid key, row, col)`` cells the kernel covers, ``terms`` the
     ``(input value, weight)`` products summed (plus ``bias``), ``index`` the position of
-    ``value`` in the engine's output array.
+    ``value`` in the engine's output array; ``fills`` more cells the step completes (a whole
+    channel for a shuffle).
     """
 
     target: tuple
@@ -69,6 +69,7 @@ class Frame:
     terms: list = field(default_factory=list)
     bias: float = 0.0
     caption: str = ""
+    fills: list = field(default_factory=list)
 
 
 @dataclass
@@ -399,76 +400,4 @@ def transposed_scene(
         ),
         output=y,
         extra={"spec": spec, "weight": direct, "overlaps": overlaps[0]},
-    )
-
-
-def chain_scenes(first: Scene, second: Scene, *, title: str, subtitle: str = "",
-                 middle: str = "intermediate") -> Scene:  # fmt: skip
-    """Two convolutions in a row: ``first``'s output is ``second``'s (unpadded) input.
-
-    The result has three columns (input, intermediate, output) and ``first``'s frames
-    followed by ``second``'s; the intermediate fills during the first pass and is read by
-    the second, as in spatially separable (column then row) and depthwise separable
-    (depthwise then 1x1) convolutions.
-
-    Raises
-    ------
-    ValueError
-        If ``second``'s input is padded or its grids do not match ``first``'s output.
-    """
-    rename = {}
-    for key, grid in second.grids.items():
-        if key[0] != "in":
-            continue
-        twin = ("out", *key[1:])
-        if twin not in first.grids or (grid.kind != REAL).any():
-            raise ValueError(
-                f"chain_scenes: the second pass must read the first's output unpadded; "
-                f"input grid {key} has no twin or is padded"
-            )
-        if first.grids[twin].values.shape != grid.values.shape:
-            raise ValueError(
-                f"chain_scenes: grid {key} is {grid.values.shape} but the first pass "
-                f"wrote {first.grids[twin].values.shape}"
-            )
-        rename[key] = ("mid", *key[1:])
-
-    def moved(key):
-        if key in rename:
-            return rename[key]
-        return ("mid", *key[1:]) if key[0] == "out" and key in first.grids else key
-
-    grids = {}
-    for key, grid in first.grids.items():
-        if key[0] == "out":
-            grid.label = grid.label.replace("output", middle)
-            grids[("mid", *key[1:])] = grid
-        else:
-            grids[key] = grid
-    for key, grid in second.grids.items():
-        if key[0] == "in":
-            continue
-        grid.column += 1
-        grids[("fin", *key[1:]) if key[0] == "out" else key] = grid
-    frames = []
-    for frame in first.frames:
-        key, r, c = frame.target
-        frame.target = (("mid", *key[1:]), r, c)
-        frame.index = ("first", *frame.index)
-        frames.append(frame)
-    for frame in second.frames:
-        key, r, c = frame.target
-        frame.target = (("fin", *key[1:]), r, c)
-        frame.window = [(moved(k), r_, c_) for k, r_, c_ in frame.window]
-        frame.index = ("second", *frame.index)
-        frames.append(frame)
-    return Scene(
-        title=title,
-        grids=grids,
-        frames=frames,
-        subtitle=subtitle,
-        column_titles=(first.column_titles[0], first.column_titles[1].replace("output", middle),
-                       second.column_titles[1]),  # fmt: skip
-        output=second.output,
-        extra={"first": first.output, "second": second.output},
     )

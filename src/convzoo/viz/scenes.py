@@ -1,15 +1,14 @@
 """From what a user names (a configuration, a layer type, a layer) to the Scene to animate.
 
-Layers come from :mod:`convzoo.nn` (imported lazily): a convolution layer is animated with
-its own weights on a small seeded input with values 0..3, through its own spec.
+Layers come from :mod:`convzoo.nn` (imported lazily) and are drawn by
+:func:`convzoo.viz.layers.layer_scene` with their own weights.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
 from .arithmetic import CONFIGURATIONS, arithmetic_scene
-from .frames import Scene, conv_scene, transposed_scene
+from .frames import Scene
+from .layers import example_input, layer_scene
 
 __all__ = ["available", "scene_for", "example_input"]
 
@@ -31,32 +30,6 @@ def available() -> list[str]:
     True
     """
     return [*_registry(), *CONFIGURATIONS]
-
-
-def example_input(input_shape, seed=0) -> np.ndarray:
-    """Small integers 0..3 (readable in the cells), seeded, as float64."""
-    rng = np.random.default_rng(seed)
-    return rng.integers(0, 4, size=tuple(input_shape)).astype(float)
-
-
-def layer_scene(layer, input_shape, x=None) -> Scene:
-    """Scene of a convolution layer (``Conv`` / ``ConvTranspose`` of the layer contract)."""
-    x = example_input(input_shape) if x is None else x
-    spec = layer.spec(tuple(input_shape))
-    weight = np.asarray(layer.weight, dtype=float)
-    bias = None if getattr(layer, "bias", None) is None else np.asarray(layer.bias, float)
-    name = type(layer).__name__
-    if spec.transposed:
-        return transposed_scene(
-            x, weight, bias, stride=spec.stride, padding=spec.padding,
-            output_padding=spec.output_padding, dilation=spec.dilation, groups=spec.groups,
-            title=f"{name}: transposed convolution",
-        )  # fmt: skip
-    return conv_scene(
-        x, weight, bias, stride=spec.stride, padding=spec.padding, dilation=spec.dilation,
-        groups=spec.groups, padding_mode=spec.padding_mode, padding_value=spec.padding_value,
-        title=f"{name}: convolution",
-    )  # fmt: skip
 
 
 def scene_for(what, input_shape=None) -> Scene:
@@ -87,6 +60,4 @@ def scene_for(what, input_shape=None) -> Scene:
                 f"got {type(what).__name__}"
             )
         input_shape = type(what).example()[1]
-    if hasattr(what, "spec") and hasattr(what, "weight"):
-        return layer_scene(what, input_shape)
-    raise ValueError(f"animate: cannot draw a {type(what).__name__} layer")
+    return layer_scene(what, input_shape)
