@@ -35,20 +35,21 @@ class Assets:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.jobs = []
 
-    def animation(self, name, scene, caption, *, max_frames=30, fps=2.5) -> str:
+    def animation(self, name, scene, caption, *, max_frames=24, fps=2.5) -> str:
         """Queue ``scene`` as ``assets/<name>.gif``; return its ``<figure>``."""
         self.jobs.append((self.folder / f"{name}.gif", scene, max_frames, fps))
         return figure(f"assets/{name}.gif", caption, alt=scene.title)
 
-    def image(self, name, pixels, caption, *, scale=1) -> str:
-        """Write a uint8 array ``(H, W)`` or ``(H, W, 3)`` as ``assets/<name>.png``."""
+    def image(self, name, pixels, caption, *, scale=1, width=None) -> str:
+        """Write a uint8 array ``(H, W)`` or ``(H, W, 3)`` as ``assets/<name>.png``
+        (``scale``: nearest-neighbour zoom of the file; ``width``: display width in px)."""
         from PIL import Image
 
         image = Image.fromarray(pixels)
         if scale != 1:
             image = image.resize((image.width * scale, image.height * scale), Image.NEAREST)
         image.save(self.folder / f"{name}.png", optimize=True)
-        return figure(f"assets/{name}.png", caption, pixels=scale > 1)
+        return figure(f"assets/{name}.png", caption, pixels=scale > 1, width=width)
 
     def figure(self, name, fig, caption) -> str:
         """Save a matplotlib figure as ``assets/<name>.png``."""

@@ -64,8 +64,9 @@ def figure(src: str, caption: str, *, alt: str | None = None, pixels=False, widt
     """An ``<img>`` (relative ``src``) with its caption."""
     cls = ' class="pixels"' if pixels else ""
     size = f' width="{int(width)}"' if width else ""
+    box = f' style="width:{int(width)}px"' if width else ""
     return (
-        f'<figure{cls}><img src="{escape(src)}" alt="{escape(alt or caption)}"{size} '
+        f'<figure{cls}{box}><img src="{escape(src)}" alt="{escape(alt or caption)}"{size} '
         f'loading="eager"><figcaption>{caption}</figcaption></figure>'
     )
 

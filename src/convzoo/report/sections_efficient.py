@@ -15,7 +15,7 @@ from .html import table
 from .numbers import counted, depthwise_separable_numbers
 from .photo import SOBEL_X, load_photo, sobel_demo, to_pixels, type_demos
 
-__all__ = ["SECTIONS", "separable_factors"]
+__all__ = ["SECTIONS", "arithmetic_gallery", "separable_factors"]
 
 
 def separable_factors(kernel):
@@ -46,18 +46,19 @@ def spatially_separable(assets):
     images = "".join(
         [
             assets.image("photo", to_pixels(rgb), "The photograph: Grace Hopper, U.S. Navy "
-                         "(public domain), 160×200."),
+                         "(public domain), 160×200.", width=240),
             assets.image("sobel_full", to_pixels(demo["full"], signed=True),
-                         f"Full 3×3 Sobel x: {demo['mults_full']:,} multiplications."),
+                         f"Full 3×3 Sobel x: {demo['mults_full']:,} multiplications.", width=240),
             assets.image("sobel_separable", to_pixels(demo["separable"], signed=True),
                          f"3×1 then 1×3: {demo['mults_separable']:,} multiplications; "
-                         f"largest difference {demo['max_difference']:.1e}."),
+                         f"largest difference {demo['max_difference']:.1e}.", width=240),
         ]
     )  # fmt: skip
     body = f"""
 <p>Some kernels are the outer product of a column and a row. The Sobel kernel, which
 responds to vertical edges, is one: <code>convzoo.separate</code> splits it into the column
-{column.tolist()} and the row {row.tolist()}. Convolving with the column and then with the
+{_rounded(column)} and the row {_rounded(row)} (their outer product is the kernel;
+the split of the scale between them is arbitrary). Convolving with the column and then with the
 row gives exactly the same result as the 3×3 kernel, with 3 + 3 instead of 9 multiplications
 per pixel. Deep networks rarely use this directly (few learned kernels are rank 1), but
 Inception-style 7×1 + 1×7 pairs and classic image filters do.</p>
@@ -78,10 +79,21 @@ round-off). Other types on the same image:</p>
     return "spatially-separable", "Spatially separable convolution", body
 
 
+def _rounded(vector):
+    return "[" + ", ".join(f"{v + 0.0:.3g}" for v in np.round(vector, 3)) + "]"
+
+
 def _type_images(assets, rgb):
     parts = []
     for name, (array, signed, caption) in type_demos(rgb).items():
-        parts.append(assets.image(f"photo_{name}", to_pixels(array, signed), caption))
+        if name == "checkerboard":  # zoom into a corner: the pattern is one pixel wide
+            parts.append(assets.image(f"photo_{name}", to_pixels(array[:20, :20], signed),
+                                      caption + " (top-left 20×20, zoomed)", scale=12,
+                                      width=240))  # fmt: skip
+            continue
+        width = 240 if name != "downsampled" else 120
+        parts.append(assets.image(f"photo_{name}", to_pixels(array, signed), caption,
+                                  width=width))  # fmt: skip
     return "".join(parts)
 
 
@@ -114,7 +126,7 @@ with as many 1×1×D filters as output channels wanted.</p>
             "Step 1 gives each channel its own kernel "
             "(the window stays inside one channel); step 2 mixes channels with 1×1 "
             "filters.",
-            max_frames=40,
+            max_frames=24,
         )
     }
 <p>The seed's example: a 7×7×3 input and 128 filters of 3×3×3 give a 5×5×128 output.</p>
@@ -160,7 +172,7 @@ channels.</p>
             scene,
             "Two groups: output channels 0–1 read input channels "
             "0–1, output channels 2–3 read input channels 2–3.",
-            max_frames=32,
+            max_frames=24,
         )
     }
 <p>Each filter is g times thinner, so with g groups a layer costs
@@ -181,7 +193,7 @@ def arithmetic_gallery(assets):
             f"{config.o}×{config.o} (cyan); k={config.k}, s={config.s}, p={config.p}"
             + (f", d={config.d}" if config.d > 1 else "")
             + (f", output_padding={config.output_padding}" if config.output_padding else ""),
-            max_frames=20,
+            max_frames=16,
         ))  # fmt: skip
     body = f"""
 <p>Dumoulin and Visin's <em>guide to convolution arithmetic</em> drew the standard pictures
@@ -197,4 +209,4 @@ apart to see a wider area with the same number of weights.</p>
     return "arithmetic", "Padding, strides, transposed and dilated: the gallery", body
 
 
-SECTIONS = [spatially_separable, depthwise_separable, grouped, arithmetic_gallery]
+SECTIONS = [spatially_separable, depthwise_separable, grouped]

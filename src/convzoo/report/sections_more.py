@@ -13,6 +13,7 @@ from ..viz.layers import example_input, layer_scene
 from ..viz.pipeline import shuffle_scene
 from .html import escape, table
 from .numbers import counted
+from .sections_efficient import arithmetic_gallery
 
 __all__ = ["SECTIONS", "find_benchmarks"]
 
@@ -80,7 +81,7 @@ def every_type(assets):
             f"<b>{escape(name)}</b> — {escape(getattr(cls, 'summary', ''))}. Input "
             f"{'×'.join(map(str, shape[1:]))} → output {'×'.join(map(str, out[1:]))}."
         )
-        figures.append(assets.animation(f"type_{name}", scene, caption, max_frames=18))
+        figures.append(assets.animation(f"type_{name}", scene, caption, max_frames=14))
     body = f"""
 <p>Every type registered in <code>convzoo.nn.registry()</code>, each animated from its own
 <code>example()</code> layer with its own weights (channels stacked, depth slices side by
@@ -180,4 +181,4 @@ def benchmark(assets):
     return "benchmark", "Benchmark", "\n".join(parts)
 
 
-SECTIONS = [shuffled_grouped, pointwise_grouped, models, every_type, benchmark]
+SECTIONS = [shuffled_grouped, pointwise_grouped, arithmetic_gallery, every_type, models, benchmark]
