@@ -132,3 +132,35 @@ def test_tour_json_report(built):
     html = index.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and "<title>convzoo" in html
     assert len(files) == len(set(re.findall(r'src="([^"]+)"', html))) + 1  # + index.html
+
+
+def test_benchmark_section_reads_a_bench_run(tmp_path):
+    from convzoo.report.assets import Assets
+    from convzoo.report.sections_more import benchmark
+
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "results.csv").write_text("layer,fwd_ratio\nresnet3x3_64,0.91\n")
+    (results / "results.md").write_text(
+        "| layer | fwd ratio |\n|---|--:|\n| resnet3x3_64 | 0.91 |\n\n**Geometric means** 0.91x\n"
+    )
+    Image.new("RGB", (4, 4), "white").save(results / "roofline.png")
+    assets = Assets(tmp_path / "tour")
+    assets.benchmarks = results
+    anchor, title, html = benchmark(assets)
+    assert anchor == "benchmark"
+    assert "<td>resnet3x3_64</td><td>0.91</td>" in html and "<b>Geometric means</b>" in html
+    assert 'src="assets/roofline.png"' in html
+    assert (tmp_path / "tour" / "assets" / "roofline.png").is_file()
+
+
+def test_benchmark_section_without_results(tmp_path, monkeypatch):
+    from convzoo.report.assets import Assets
+    from convzoo.report.sections_more import benchmark, find_benchmarks
+
+    monkeypatch.chdir(tmp_path)
+    if find_benchmarks() is None:  # no results in the checkout either
+        html = benchmark(Assets(tmp_path / "tour"))[2]
+        assert "No benchmark results were found" in html and "convzoo bench" in html
+    else:
+        assert find_benchmarks().name == "results"

@@ -10,6 +10,7 @@ from ._common import add_json, progress_bar
 EXAMPLES = """examples:
   convzoo tour                    # writes ./tour/index.html
   convzoo tour --out /tmp/tour    # open /tmp/tour/index.html in a browser
+  convzoo tour --benchmarks benchmarks/results   # include a `convzoo bench` run
 """
 
 
@@ -25,7 +26,9 @@ def run(args) -> dict:
         bar.update(done - bar.n)
 
     try:
-        index = build_tour(Path(args.out), progress=progress)
+        index = build_tour(
+            Path(args.out), progress=progress, jobs=args.jobs, benchmarks=args.benchmarks
+        )
     finally:
         bar.close()
     files = sorted(p for p in index.parent.rglob("*") if p.is_file())
@@ -49,5 +52,10 @@ def register(sub) -> None:
         "tour", help="the seed as a report with live numbers and animations", epilog=EXAMPLES
     )
     parser.add_argument("--out", default="tour", help="output directory (default ./tour)")
+    parser.add_argument(
+        "--benchmarks", default=None,
+        help="benchmark results folder (default: ./benchmarks/results when it exists)",
+    )  # fmt: skip
+    parser.add_argument("--jobs", type=int, default=None, help="rendering processes (default 2)")
     add_json(parser)
     parser.set_defaults(run=run, show=show)

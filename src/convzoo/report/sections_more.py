@@ -5,6 +5,7 @@ animated, MobileNet and ShuffleNet from the cost model, and the benchmark (when 
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ from .html import escape, table
 from .numbers import counted
 from .sections_efficient import arithmetic_gallery
 
-__all__ = ["SECTIONS", "find_benchmarks"]
+__all__ = ["SECTIONS", "find_benchmarks", "markdown_blocks"]
 
 
 def shuffled_grouped(assets):
@@ -163,18 +164,66 @@ def find_benchmarks(explicit=None):
     return None
 
 
+def markdown_blocks(text: str) -> str:
+    r"""The benchmark's Markdown report as HTML: pipe tables and paragraphs (``**bold**``).
+
+    Examples
+    --------
+    >>> print(markdown_blocks("| a | b |\n|---|---|\n| 1 | 2 |\n\nmean **0.9x**"))
+    <table><tr><th>a</th><th>b</th></tr>
+    <tr><td>1</td><td>2</td></tr>
+    </table>
+    <p>mean <b>0.9x</b></p>
+    """
+    html, rows = [], []
+
+    def inline(cell):
+        return re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", escape(cell.strip()))
+
+    def flush():
+        if rows:
+            head = "".join(f"<th>{inline(c)}</th>" for c in rows[0])
+            body = [
+                "<tr>" + "".join(f"<td>{inline(c)}</td>" for c in r) + "</tr>" for r in rows[1:]
+            ]
+            html.append(f"<table><tr>{head}</tr>\n" + "\n".join(body) + "\n</table>")
+            rows.clear()
+
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("|"):
+            cells = line.strip("|").split("|")
+            if not all(set(c.strip()) <= set("-:") for c in cells):
+                rows.append(cells)
+            continue
+        flush()
+        if line and not line.startswith("#"):
+            html.append(f"<p>{inline(line)}</p>")
+    flush()
+    return "\n".join(html)
+
+
 def benchmark(assets):
     folder = find_benchmarks(getattr(assets, "benchmarks", None))
     if folder is None:
         body = """
 <p>No benchmark results were found (<code>benchmarks/results/*.csv</code>). Run
-<code>convzoo bench</code> and build the tour again to include the table and the roofline.</p>"""
+<code>convzoo bench --out benchmarks/results</code> and build the tour again to include the
+table and the roofline.</p>"""
         return "benchmark", "Benchmark", body
-    csv_path = sorted(folder.glob("*.csv"))[-1]
-    with csv_path.open(newline="") as f:
-        rows = list(csv.reader(f))
-    parts = [f"<p>From <code>{escape(csv_path.name)}</code> ({len(rows) - 1} rows):</p>"]
-    if rows:
+    try:
+        where = folder.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        where = folder
+    parts = [f"<p>convzoo against PyTorch on the machine that ran <code>convzoo bench</code>, "
+             f"from <code>{escape(str(where))}</code>:</p>"]  # fmt: skip
+    report = folder / "results.md"
+    if report.is_file():
+        parts.append(markdown_blocks(report.read_text(encoding="utf-8")))
+    else:
+        csv_path = sorted(folder.glob("*.csv"))[-1]
+        with csv_path.open(newline="") as f:
+            rows = list(csv.reader(f))
         parts.append(table(rows[0], [[escape(c) for c in row] for row in rows[1:60]]))
     for png in sorted(folder.glob("*.png"))[:3]:
         parts.append(assets.copy(png.name, png, f"{escape(png.stem)} (from the benchmark)"))
