@@ -75,12 +75,26 @@ class Layer:
     array or ``None``) and buffer names in ``_buffer_names``; composites override
     :meth:`children`. ``forward`` caches what ``backward`` needs; ``backward`` returns the
     input gradient and stores parameter gradients (see :attr:`grads`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convzoo.nn import Conv, ReLU, Sequential
+    >>> model = Sequential(Conv(1, 2, 3, rng=0), ReLU())
+    >>> list(model.state_dict())
+    ['0.weight', '0.bias']
+    >>> y = model(np.ones((1, 1, 4, 4)))
+    >>> model.backward(np.ones_like(y)).shape, model.grads["0.weight"].shape
+    ((1, 1, 4, 4), (2, 1, 3, 3))
+    >>> [(e.path, e.input_shape, e.output_shape) for e in model.trace((1, 1, 4, 4))]
+    [('0', (1, 1, 4, 4), (1, 2, 2, 2)), ('1', (1, 2, 2, 2), (1, 2, 2, 2))]
     """
 
     summary: str = ""
     paper: str = ""
     _param_names: tuple[str, ...] = ()
     _buffer_names: tuple[str, ...] = ()
+    dtype = np.float64
 
     def __init__(self):
         self.training = False
@@ -247,8 +261,6 @@ class Layer:
         layer = cls(**cls._kwargs_from_torch(module), dtype=module_dtype(module))
         layer.load_state_dict(array_state(module))
         return layer.train(module.training)
-
-    dtype = np.float64
 
     # ---- examples and printing ---------------------------------------------------------
     @classmethod
