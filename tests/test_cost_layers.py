@@ -150,3 +150,8 @@ def test_unknown_leaf_type():
 def test_layer_shape_that_does_not_fit():
     with pytest.raises(ValueError, match=r"cost: input shape \(1, 3, 2, 2\) does not fit Conv: "):
         convzoo.cost(Conv(3, 4, 5, rng=0), (1, 3, 2, 2))
+
+
+def test_default_shape_that_does_not_fit_says_to_pass_one():
+    with pytest.raises(ValueError, match=r"\(the default shape of Conv.example\(\); pass input_"):
+        convzoo.cost(Conv(16, 4, 3, rng=0))

@@ -10,6 +10,8 @@ from math import prod
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from convzoo import cost_of_spec, make_spec, pad
 from convzoo.engine.reference import correlate, correlate_transpose
@@ -80,7 +82,38 @@ def _transposed_config(seed):
 
 @pytest.mark.parametrize("seed", range(80))
 def test_forward_counts_equal_reference(seed):
-    spec = _forward_config(seed)
+    check_forward(_forward_config(seed), seed)
+
+
+@st.composite
+def conv_specs(draw):
+    """Any valid 1-D or 2-D forward convolution with at most a few hundred products."""
+    ndim = draw(st.integers(1, 2))
+    groups = draw(st.sampled_from([1, 2, 3]))
+    ints = st.integers
+    x_shape = (draw(ints(1, 2)), groups * draw(ints(1, 2)))
+    x_shape += tuple(draw(ints(1, 8 if ndim == 1 else 5)) for _ in range(ndim))
+    w_shape = (groups * draw(ints(1, 2)), x_shape[1] // groups)
+    w_shape += tuple(draw(ints(1, 3)) for _ in range(ndim))
+    pads = tuple((draw(ints(0, 3)), draw(ints(0, 3))) for _ in range(ndim))
+    padding = draw(st.sampled_from([pads, "same", "valid", "full"]))
+    keywords = dict(
+        stride=tuple(draw(ints(1, 3)) for _ in range(ndim)),
+        dilation=tuple(draw(ints(1, 2)) for _ in range(ndim)), groups=groups, padding=padding,
+    )  # fmt: skip
+    try:
+        return make_spec("conv", x_shape, w_shape, **keywords)
+    except ValueError:
+        assume(False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(conv_specs(), st.integers(0, 2**16))
+def test_property_cost_is_the_reference_count(spec, seed):
+    check_forward(spec, seed)
+
+
+def check_forward(spec, seed):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(spec.input_shape)
     w = rng.standard_normal(spec.weight_shape)

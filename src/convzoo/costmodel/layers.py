@@ -32,6 +32,14 @@ def leaf_cost(entry, *, exact: bool = False, itemsize: int = DEFAULT_ITEMSIZE) -
     ------
     TypeError
         For a leaf layer type without a cost rule.
+
+    Examples
+    --------
+    >>> from convzoo.nn import BatchNorm
+    >>> [entry] = BatchNorm(8).trace((1, 8, 4, 4))
+    >>> c = leaf_cost(entry)
+    >>> c.mults, c.adds, c.macs, c.params
+    (128, 128, 0, 16)
     """
     from .. import nn
 
@@ -79,7 +87,14 @@ def leaf_cost(entry, *, exact: bool = False, itemsize: int = DEFAULT_ITEMSIZE) -
 
 
 def native_input_shape(func: str, layer, input_shape=None) -> tuple[int, ...]:
-    """``input_shape``, else the model's ``input_shape`` attribute, else its ``example()``'s."""
+    """``input_shape``, else the model's ``input_shape`` attribute, else its ``example()``'s.
+
+    Examples
+    --------
+    >>> from convzoo.nn import Conv
+    >>> native_input_shape("cost", Conv(3, 8, 3)), native_input_shape("cost", None, (1, 2, 3))
+    ((2, 3, 5, 5), (1, 2, 3))
+    """
     if input_shape is not None:
         return tuple(int(n) for n in input_shape)
     native = getattr(layer, "input_shape", None)
@@ -93,12 +108,15 @@ def native_input_shape(func: str, layer, input_shape=None) -> tuple[int, ...]:
         ) from error
 
 
-def _trace(func, layer, shape):
+def _trace(func, layer, shape, given):
     try:
         return layer.trace(shape)
     except ValueError as error:
         label = getattr(layer, "name", None) or type(layer).__name__
-        raise ValueError(f"{func}: input shape {shape} does not fit {label}: {error}") from error
+        hint = "" if given else f" (the default shape of {label}.example(); pass input_shape)"
+        raise ValueError(
+            f"{func}: input shape {shape}{hint} does not fit {label}: {error}"
+        ) from error
 
 
 def cost(layer, input_shape=None, *, exact: bool = False,
@@ -153,7 +171,8 @@ def summary(model, input_shape=None, *, exact: bool = False,
     """
     shape = native_input_shape("summary", model, input_shape)
     rows = []
-    for entry in _trace("cost", model, shape):
+    given = input_shape is not None or getattr(model, "input_shape", None) is not None
+    for entry in _trace("cost", model, shape, given):
         row_cost = leaf_cost(entry, exact=exact, itemsize=itemsize)
         rows.append(LayerCost(entry.path, type(entry.layer).__name__, row_cost))
     return CostTable(shape, tuple(rows))
