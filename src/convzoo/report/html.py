@@ -35,7 +35,7 @@ th { background: #eef2f7; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .big { font-size: 1.25em; font-weight: 600; color: #c0392b; }
 code { background: #eef2f7; padding: 0 .25em; border-radius: 3px; }
-.gallery figure { width: 31%; min-width: 260px; }
+.gallery figure { width: 46%; min-width: 300px; box-sizing: border-box; }
 .note { color: #6b7280; font-size: .9em; }
 """
 
