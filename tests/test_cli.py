@@ -159,6 +159,15 @@ def test_user_errors_are_one_line_and_exit_2(capsys, tmp_path, monkeypatch, argv
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
+def test_unwritable_output_is_a_user_error(capsys, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    code, _, err = run(capsys, "tour", "--out", str(blocker / "tour"))
+    assert code == 2
+    assert err.startswith("convzoo: error: tour: [Errno 20] Not a directory:")
+    assert err.count("\n") == 1
+
+
 def test_entry_point_prints_no_traceback():
     env = {**os.environ, "PYTHONPATH": SRC}
     result = subprocess.run(

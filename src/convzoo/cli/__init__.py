@@ -57,8 +57,11 @@ def main(argv=None) -> int:
         result = args.run(args)
         if getattr(args, "raw", False):
             return int(result or 0)
-    except (UserError, ValueError, TypeError) as error:
+    except (UserError, ValueError, TypeError, ImportError) as error:
         print(f"convzoo: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # unwritable or missing paths
+        print(f"convzoo: error: {args.command}: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("convzoo: interrupted", file=sys.stderr)
