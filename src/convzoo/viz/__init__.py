@@ -6,8 +6,9 @@ matplotlib and pillow are needed to draw (``pip install convzoo[viz]``); the fra
 
 from .animate import Animation, animate
 from .arithmetic import CONFIGURATIONS, arithmetic_scene
-from .frames import Frame, Grid, Scene, conv_scene, transposed_scene
+from .frames import Frame, Grid, Scene, conv_scene
 from .scenes import available, scene_for
+from .transposed import transposed_scene
 
 __all__ = [
     "CONFIGURATIONS",

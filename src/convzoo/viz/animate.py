@@ -14,174 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .frames import INSERTED, PAD, REAL, Scene
+from .cells import GridArtist, label_patch, require_matplotlib, text_path
+from .frames import Scene
 
 __all__ = ["Animation", "animate", "require_matplotlib"]
-
-CELL_COLOURS = {
-    "input": "#9ecae1",
-    "window": "#2171b5",
-    "pad": "#e6e6e6",
-    "inserted": "#ffffff",
-    "empty": "#ffffff",
-    "output": "#a8e6e2",
-    "current": "#1a9a92",
-}
-GROUP_HUES = ["#6baed6", "#fd8d3c", "#74c476", "#9e9ac8", "#f768a1", "#bcbddc", "#fdd0a2"]
-GROUP_DARK = ["#08519c", "#a63603", "#006d2c", "#54278f", "#ae017e", "#3f007d", "#7f2704"]
-MAX_TEXT_CELLS = 15  # grids wider or taller than this are drawn without numbers
-
-
-def require_matplotlib():
-    """Import matplotlib's Agg figure machinery, or raise naming the extra to install."""
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError as error:  # pragma: no cover - matplotlib is in the test extra
-        raise ImportError(
-            "convzoo.viz needs matplotlib and pillow: pip install convzoo[viz]"
-        ) from error
-    return Figure, FigureCanvasAgg
-
-
-def _fmt(value: float) -> str:
-    if not np.isfinite(value):
-        return str(value)
-    if abs(value - round(value)) < 1e-9 and abs(value) < 1e4:
-        return str(int(round(value)))
-    return f"{value:.2g}" if abs(value) < 10 else f"{value:.0f}"
-
-
-_PATHS = {}
-
-
-def _text_path(text, bold=False):
-    """The outline of ``text`` at size 1 (cached: cell numbers repeat a lot)."""
-    if (text, bold) not in _PATHS:
-        from matplotlib.font_manager import FontProperties
-        from matplotlib.textpath import TextPath
-
-        font = FontProperties(family="DejaVu Sans", weight="bold" if bold else "normal")
-        _PATHS[text, bold] = TextPath((0, 0), text, size=1.0, prop=font)
-    return _PATHS[text, bold]
-
-
-def _label_patch(text, x, y, size, bold=False):
-    """A left-aligned text outline with its baseline at (x, y), in data units (y down)."""
-    from matplotlib.patches import PathPatch
-    from matplotlib.transforms import Affine2D
-
-    move = Affine2D().scale(size, -size).translate(x, y)
-    return PathPatch(move.transform_path(_text_path(text, bold)))
-
-
-def _glyphs(strings, x0, y0, cols):
-    """One PathPatch per cell number, centred in its cell (data units, y pointing down)."""
-    from matplotlib.patches import PathPatch
-    from matplotlib.transforms import Affine2D
-
-    patches = []
-    for i, text in enumerate(strings):
-        r, c = divmod(i, cols)
-        path = _text_path(text)
-        box = path.get_extents()
-        scale = min(0.42, 0.8 / max(box.width, 1e-9))
-        move = (
-            Affine2D()
-            .translate(-box.x0 - box.width / 2, -box.y0 - box.height / 2)
-            .scale(scale, -scale)
-            .translate(x0 + c + 0.5, y0 + r + 0.5)
-        )
-        patches.append(PathPatch(move.transform_path(path)))
-    return patches
-
-
-def _heat_colours(values):
-    """Hex colours of a light orange ramp, one per cell (for counts such as overlaps)."""
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex
-
-    top = max(float(values.max()), 1.0)
-    ramp = colormaps["Oranges"]
-    return [[to_hex(ramp(0.1 + 0.6 * v / top)) for v in row] for row in values]
-
-
-class _GridArtist:
-    """The patches and texts of one grid, placed with its top-left cell at (x0, y0)."""
-
-    def __init__(self, ax, grid, x0, y0, show_values):
-        from matplotlib.collections import PatchCollection
-        from matplotlib.patches import Rectangle
-
-        self.grid = grid
-        rows, cols = grid.values.shape
-        self.shape = (rows, cols)
-        hue = GROUP_HUES[grid.group % len(GROUP_HUES)] if grid.group is not None else None
-        base, styles, edges = [], [], []
-        heat = _heat_colours(grid.values) if grid.heat else None
-        for r in range(rows):
-            for c in range(cols):
-                kind = grid.kind[r, c]
-                if heat is not None:
-                    base.append(heat[r][c])
-                elif kind == PAD:
-                    base.append(CELL_COLOURS["pad"])
-                elif grid.output:
-                    base.append(CELL_COLOURS["empty"])
-                elif kind == INSERTED:
-                    base.append(CELL_COLOURS["inserted"])
-                else:
-                    base.append(hue or CELL_COLOURS["input"])
-                styles.append("dotted" if kind == INSERTED else "solid")
-                edges.append("#9a9a9a" if kind in (PAD, INSERTED) else "#3d5a73")
-        self.base = np.array(base, dtype=object)
-        self.hue = hue
-        self.dark = GROUP_DARK[grid.group % len(GROUP_DARK)] if grid.group is not None else None
-        patches = [Rectangle((x0 + c, y0 + r), 1, 1) for r in range(rows) for c in range(cols)]
-        self.collection = PatchCollection(
-            patches, facecolors=list(self.base), edgecolors=edges, linestyles=styles,
-            linewidths=0.8,
-        )  # fmt: skip
-        ax.add_collection(self.collection)
-        self.texts = None
-        if show_values and rows <= MAX_TEXT_CELLS and cols <= MAX_TEXT_CELLS:
-            strings = [_fmt(v) for v in grid.values.ravel()]
-            self.texts = PatchCollection(
-                _glyphs(strings, x0, y0, cols), facecolors=self._text_colours(set(), None),
-                edgecolors="none", zorder=3,
-            )  # fmt: skip
-            ax.add_collection(self.texts)
-        self.label = _label_patch(grid.label, x0, y0 - 0.3, 0.48)
-
-    def _text_colours(self, dark, shown):
-        """RGBA per cell number: white on the window, grey on padding, hidden if not shown."""
-        kinds = self.grid.kind.ravel()
-        colours = np.zeros((kinds.size, 4))
-        colours[:, 3] = 1.0
-        colours[kinds != REAL, :3] = 0.45
-        for i in dark:
-            colours[i, :3] = 1.0
-        if shown is not None:
-            colours[~shown, 3] = 0.0
-        return colours
-
-    def paint(self, filled, window, current):
-        """Set colours: ``filled`` (rows, cols) bool, ``window`` / ``current`` cell lists."""
-        rows, cols = self.shape
-        faces = self.base.copy()
-        real = self.grid.kind.ravel() == REAL
-        if self.grid.output:
-            colour = self.hue or CELL_COLOURS["output"]
-            faces[filled.ravel() & real] = colour
-        for r, c in window:
-            faces[r * cols + c] = self.dark or CELL_COLOURS["window"]
-        for r, c in current:
-            faces[r * cols + c] = self.dark or CELL_COLOURS["current"]
-        self.collection.set_facecolor(list(faces))
-        if self.texts is not None:
-            dark = {r * cols + c for r, c in [*window, *current]}
-            shown = (filled.ravel() | ~real) if self.grid.output else None
-            self.texts.set_facecolor(self._text_colours(dark, shown))
 
 
 def _layout(scene, title_size=0.62, top=2.1, tallest=26.0):
@@ -201,7 +37,7 @@ def _layout(scene, title_size=0.62, top=2.1, tallest=26.0):
             y += rows + 1.3
             width = max(width, cols)
             height = max(height, y)
-        title = _text_path(titles.get(column, " ")).get_extents().width * title_size
+        title = text_path(titles.get(column, " ")).get_extents().width * title_size
         x = max(x + max(width, 4), start + title) + 2.0
     return corners, x - 2.0, height
 
@@ -230,8 +66,8 @@ class Animation:
         title_size, sub_size = 0.78, 0.52
         width = max(
             width,
-            _text_path(scene.title, bold=True).get_extents().width * title_size,
-            _text_path(scene.subtitle or " ").get_extents().width * sub_size,
+            text_path(scene.title, bold=True).get_extents().width * title_size,
+            text_path(scene.subtitle or " ").get_extents().width * sub_size,
             14.0,
         )
         scale = 0.3  # inches per cell
@@ -244,15 +80,15 @@ class Animation:
         ax.axis("off")
         self.axes = ax
         self.artists = {
-            key: _GridArtist(ax, grid, *corners[key], values) for key, grid in scene.grids.items()
+            key: GridArtist(ax, grid, *corners[key], values) for key, grid in scene.grids.items()
         }
         labels = [artist.label for artist in self.artists.values()]
         for column, title in enumerate(scene.column_titles):
             xs = [corners[k][0] for k, g in scene.grids.items() if g.column == column]
             if xs:
-                labels.append(_label_patch(title, min(xs), 0.75, 0.62))
-        labels.append(_label_patch(scene.title, 0, -2.2, title_size, bold=True))
-        labels.append(_label_patch(scene.subtitle or " ", 0, -1.0, sub_size))
+                labels.append(label_patch(title, min(xs), 0.75, 0.62))
+        labels.append(label_patch(scene.title, 0, -2.2, title_size, bold=True))
+        labels.append(label_patch(scene.subtitle or " ", 0, -1.0, sub_size))
         ax.add_collection(PatchCollection(labels, facecolors="#222222", edgecolors="none"))
         self.caption = ax.text(0, height + footer - 0.5, "", fontsize=8, family="monospace")
         self.interval = interval

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..shapes import conv_length, transposed_length
-from .frames import Scene, conv_scene, transposed_scene
+from .frames import Scene, conv_scene
+from .transposed import transposed_scene
 
 __all__ = ["Configuration", "CONFIGURATIONS", "arithmetic_scene"]
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .frames import Scene, conv_scene, transposed_scene
+from .frames import Scene, conv_scene
 from .pipeline import chain_scenes, shuffle_scene, widths_scene
+from .transposed import transposed_scene
 
 __all__ = ["example_input", "layer_scene"]
 
