@@ -22,7 +22,7 @@ CHROMIUM_FLAGS = [
 ]  # fmt: skip
 
 SEED_SECTIONS = [
-    "single", "padding", "stride", "multichannel", "conv3d", "pointwise", "cost",
+    "overview", "single", "padding", "stride", "multichannel", "conv3d", "pointwise", "cost",
     "spatially-separable", "depthwise-separable", "grouped", "shuffled-grouped",
     "pointwise-grouped", "arithmetic", "types", "models", "benchmark",
 ]  # fmt: skip

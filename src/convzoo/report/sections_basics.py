@@ -11,7 +11,7 @@ import numpy as np
 from .. import conv, output_shape
 from ..viz.frames import conv_scene
 from ..viz.layers import example_input
-from .html import table
+from .html import escape, table
 from .numbers import counted, seed_stride_formula
 
 __all__ = ["SECTIONS"]
@@ -19,6 +19,27 @@ __all__ = ["SECTIONS"]
 
 def _ints(shape, seed):
     return example_input(shape, seed)
+
+
+def overview(assets):
+    from ..nn import registry
+
+    rows = []
+    for name, cls in registry().items():
+        layer, shape = cls.example()
+        out = layer.output_shape(shape)
+        rows.append((f"<code>{name}</code>", escape(getattr(cls, "summary", "")),
+                     f"{'×'.join(map(str, shape[1:]))} → {'×'.join(map(str, out[1:]))}",
+                     escape(getattr(cls, "paper", ""))))  # fmt: skip
+    body = f"""
+<p>CNNs use many kinds of convolution: 2-D and 3-D, 1×1 and bottleneck, spatially
+separable, depthwise separable, grouped and shuffled grouped, and more. This page explains
+each one with convzoo itself: every animation is drawn from values that convzoo's reference
+engine computes, and every count is taken from the engine or the cost model while the page
+is built. The types below are convzoo's registry (<code>convzoo types</code>); each one is
+animated in <a href="#types">Every type, animated</a>.</p>
+{table(["type", "what it is", "example (C×spatial)", "paper"], rows)}"""
+    return "overview", "The convolution types", body
 
 
 def single_channel(assets):
@@ -220,4 +241,4 @@ N<sub>c</sub>·h·h·D·(H−h+1)·(W−h+1) multiplications.</p>
     return "cost", "The cost of a convolution", body
 
 
-SECTIONS = [single_channel, padding, striding, multi_channel, conv3d, pointwise, cost]
+SECTIONS = [overview, single_channel, padding, striding, multi_channel, conv3d, pointwise, cost]
