@@ -83,6 +83,9 @@ def test_animate_gif_png_and_json(capsys, tmp_path):
     assert code == 0 and "3 frames" in out and str(gif) in out
     with Image.open(gif) as image:
         assert image.n_frames == 3
+    result = run_json(capsys, "animate", "conv2d", "--input", "1,3,4,4", "--out",
+                      str(tmp_path / "c.gif"), "--frames", "2")  # fmt: skip
+    assert result["frames"] == 2
     result = run_json(capsys, "animate", "depthwise_separable", "--out",
                       str(tmp_path / "f.png"), "--frames", "2")  # fmt: skip
     assert result["frames"] == 2 and all(Path(f).exists() for f in result["files"])
@@ -136,6 +139,8 @@ def test_help_has_examples(capsys):
          "convzoo: error: animate: cannot save to 'x.txt': the suffix must be"),
         (["animate", "dilation", "--out", "/no/such/dir/x.gif"],
          "convzoo: error: animate: directory '/no/such/dir' does not exist"),
+        (["animate", "conv2d", "--input", "1,5,6,6", "--out", "x.gif"],
+         "convzoo: error: Conv: input has 5 channels but weight"),
         (["summary", "shufflenet_v1", "--option", "groups=5"],
          "convzoo: error: shufflenet_v1: groups=5 is not one of [1, 2, 3, 4, 8]"),
         (["compare", "--input", "1,3,7,7", "--out", "128", "--kernel", "3", "--groups", "2"],
@@ -144,7 +149,8 @@ def test_help_has_examples(capsys):
          "convzoo: error: convzoo conv: argument --padding: expected comma-separated ints"),
     ],
     ids=["no-command", "bad-command", "bad-ints", "channels", "too-small", "cost-name",
-         "cost-nothing", "animate-name", "animate-suffix", "animate-dir", "model-option",
+         "cost-nothing", "animate-name", "animate-suffix", "animate-dir", "animate-shape",
+         "model-option",
          "compare-groups", "bad-padding"],
 )  # fmt: skip
 def test_user_errors_are_one_line_and_exit_2(capsys, tmp_path, monkeypatch, argv, message):

@@ -166,6 +166,11 @@ def test_animate_unknown_name():
         animate("nope")
 
 
+def test_animate_configuration_has_fixed_sizes():
+    with pytest.raises(ValueError, match=r"animate: 'dilation' is a conv_arithmetic configuration"):
+        animate("dilation", (1, 1, 5, 5))
+
+
 def test_animate_max_frames():
     with pytest.raises(ValueError, match=r"animate: max_frames must be >= 1; got 0"):
         animate("dilation", max_frames=0)

@@ -47,6 +47,11 @@ def scene_for(what, input_shape=None) -> Scene:
     """
     if isinstance(what, str):
         if what in CONFIGURATIONS:
+            if input_shape is not None:
+                raise ValueError(
+                    f"animate: {what!r} is a conv_arithmetic configuration with fixed sizes; "
+                    f"input_shape={tuple(input_shape)} applies to layer types only"
+                )
             return arithmetic_scene(what)
         registry = _registry()
         if what not in registry:
