@@ -145,13 +145,15 @@ def test_help_has_examples(capsys):
          "convzoo: error: shufflenet_v1: groups=5 is not one of [1, 2, 3, 4, 8]"),
         (["compare", "--input", "1,3,7,7", "--out", "128", "--kernel", "3", "--groups", "2"],
          "convzoo: error: compare: groups=2 must divide in_channels=3"),
+        (["conv", "--input", "1,3,5,5", "--kernel", "4,3,3,3", "--repeat", "0"],
+         "convzoo: error: conv: --repeat must be >= 1; got 0"),
         (["conv", "--input", "1,3,5,5", "--kernel", "4,3,3,3", "--padding", "bogus"],
          "convzoo: error: convzoo conv: argument --padding: expected comma-separated ints"),
     ],
     ids=["no-command", "bad-command", "bad-ints", "channels", "too-small", "cost-name",
          "cost-nothing", "animate-name", "animate-suffix", "animate-dir", "animate-shape",
          "model-option",
-         "compare-groups", "bad-padding"],
+         "compare-groups", "conv-repeat", "bad-padding"],
 )  # fmt: skip
 def test_user_errors_are_one_line_and_exit_2(capsys, tmp_path, monkeypatch, argv, message):
     monkeypatch.chdir(tmp_path)

@@ -76,8 +76,9 @@ def _cell(value) -> str:
     return str(value)
 
 
-def progress_bar(total: int, description: str, unit: str = "frame"):
-    """A tqdm bar on stderr (hidden when stderr is not a terminal) with an ``update(n)``."""
+def progress_bar(total: int, description: str, unit: str = "frame", delay: float = 0.0):
+    """A tqdm bar on stderr (hidden when stderr is not a terminal) with an ``update(n)``;
+    with ``delay`` it appears only once the work has taken that many seconds."""
     try:
         from tqdm import tqdm
     except ImportError:  # pragma: no cover - tqdm is in the all extra
@@ -95,7 +96,7 @@ def progress_bar(total: int, description: str, unit: str = "frame"):
                 pass
 
         return _Silent()
-    return tqdm(total=total, desc=description, unit=unit, disable=None, leave=False)
+    return tqdm(total=total, desc=description, unit=unit, disable=None, leave=False, delay=delay)
 
 
 def needs(module: str, command: str, extra: str = ""):

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from ._common import add_json, ints, one_or_tuple, padding
+from ._common import UserError, add_json, ints, one_or_tuple, padding, progress_bar
 
 EXAMPLES = """examples:
   convzoo conv --input 1,3,224,224 --kernel 64,3,7,7 --stride 2 --padding 3
@@ -35,6 +35,8 @@ def add_conv_arguments(parser) -> None:
 def run(args) -> dict:
     import convzoo
 
+    if args.repeat < 1:
+        raise UserError(f"conv: --repeat must be >= 1; got {args.repeat}")
     rng = np.random.default_rng(args.seed)
     dtype = np.dtype(args.dtype)
     x = rng.standard_normal(args.input).astype(dtype)
@@ -51,10 +53,15 @@ def run(args) -> dict:
         spec = convzoo.make_spec("conv", x.shape, w.shape, **common, **mode)
         run_once = lambda: convzoo.conv(x, w, algorithm=args.algorithm, **common, **mode)  # noqa: E731
     times = []
-    for _ in range(args.repeat):
-        start = time.perf_counter()
-        y = run_once()
-        times.append(time.perf_counter() - start)
+    bar = progress_bar(args.repeat, "conv", unit="run", delay=1.0)  # shown if it takes > 1 s
+    try:
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            y = run_once()
+            times.append(time.perf_counter() - start)
+            bar.update(1)
+    finally:
+        bar.close()
     return {
         "operation": "conv_transpose" if args.transposed else "conv",
         "input_shape": list(x.shape),
