@@ -164,3 +164,21 @@ def test_benchmark_section_without_results(tmp_path, monkeypatch):
         assert "No benchmark results were found" in html and "convzoo bench" in html
     else:
         assert find_benchmarks().name == "results"
+
+
+def test_benchmark_section_draws_the_roofline(tmp_path):
+    from convzoo.report.assets import Assets
+    from convzoo.report.sections_more import benchmark
+
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "results.csv").write_text(
+        "layer,fwd_intensity,fwd_gflops,fwd_torch_gflops,fwd_roof_gflops\n"
+        "resnet3x3_64,20.0,30.0,28.0,50.0\n"
+    )
+    assets = Assets(tmp_path / "tour")
+    assets.benchmarks = results
+    html = benchmark(assets)[2]
+    assert 'src="assets/roofline.png"' in html and "<td>resnet3x3_64</td>" in html
+    with Image.open(tmp_path / "tour" / "assets" / "roofline.png") as image:
+        assert np.asarray(image.convert("L")).std() > 0

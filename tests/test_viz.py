@@ -287,3 +287,24 @@ def test_static_figures():
     assert any("(50.0%)" in label for label in labels)  # grouped, g=2: exactly half
     layers = layer_bars(convzoo.summary(mobilenet_v1(width=0.25, resolution=128)))
     assert len(layers.axes[0].patches) == 28  # 27 convolutions + the classifier
+
+
+def test_roofline_from_a_bench_csv(tmp_path):
+    from convzoo.viz.figures import roofline
+
+    columns = "layer,fwd_intensity,fwd_gflops,fwd_torch_gflops,fwd_roof_gflops,bwd_intensity,"
+    columns += "bwd_gflops,bwd_torch_gflops,bwd_roof_gflops\n"
+    rows = "a,2.0,10.0,12.0,50.0,4.0,20.0,25.0,60.0\nb,100.0,40.0,30.0,60.0,,,,\n"
+    (tmp_path / "results.csv").write_text(columns + rows)
+    fig = roofline(tmp_path / "results.csv")
+    ax = fig.axes[0]
+    assert ax.get_title() == "Roofline: 60.0 GFLOP/s, 25.0 GB/s"  # peak, 50 / 2.0
+    assert [t.get_text() for t in ax.texts] == ["a", "b"]
+
+
+def test_roofline_needs_bench_columns(tmp_path):
+    from convzoo.viz.figures import roofline
+
+    (tmp_path / "x.csv").write_text("name,value\na,1\n")
+    with pytest.raises(ValueError, match=r"roofline: .*x.csv needs the columns \['fwd_gflops'"):
+        roofline(tmp_path / "x.csv")

@@ -225,8 +225,24 @@ table and the roofline.</p>"""
         with csv_path.open(newline="") as f:
             rows = list(csv.reader(f))
         parts.append(table(rows[0], [[escape(c) for c in row] for row in rows[1:60]]))
-    for png in sorted(folder.glob("*.png"))[:3]:
-        parts.append(assets.copy(png.name, png, f"{escape(png.stem)} (from the benchmark)"))
+    from ..viz.figures import roofline
+
+    csv_path = folder / "results.csv"
+    try:
+        figure = roofline(csv_path if csv_path.is_file() else sorted(folder.glob("*.csv"))[-1])
+    except ValueError:  # not convzoo bench's columns: show the run's own pictures
+        for png in sorted(folder.glob("*.png"))[:3]:
+            parts.append(assets.copy(png.name, png, f"{escape(png.stem)} (from the benchmark)"))
+    else:
+        parts.append(
+            assets.figure(
+                "roofline",
+                figure,
+                "Roofline of the run, drawn from its "
+                "CSV: attained GFLOP/s of convzoo and PyTorch against "
+                "arithmetic intensity, under the measured roofs.",
+            )
+        )
     return "benchmark", "Benchmark", "\n".join(parts)
 
 

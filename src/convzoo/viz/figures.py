@@ -1,9 +1,9 @@
-"""Static figures from the cost model: the seed's calculation comparison as bars, and the
-MACs and parameters of every layer of a model.
+"""Static figures: the seed's calculation comparison as bars, the MACs and parameters of
+every layer of a model (both from the cost model), and the roofline of a benchmark run.
 
-Both take the cost model's own results (:func:`convzoo.compare`, :func:`convzoo.summary`)
-and return a matplotlib ``Figure`` (Agg canvas, no pyplot state); save with
-``fig.savefig(path)``.
+They take the cost model's own results (:func:`convzoo.compare`, :func:`convzoo.summary`)
+or the CSV that ``convzoo bench`` writes, and return a matplotlib ``Figure`` (Agg canvas, no
+pyplot state); save with ``fig.savefig(path)``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 
 from .animate import require_matplotlib
 
-__all__ = ["comparison_bars", "layer_bars"]
+__all__ = ["comparison_bars", "layer_bars", "roofline"]
 
 
 def _figure(width, height, dpi):
@@ -103,5 +103,92 @@ def layer_bars(table, *, title=None, dpi=90, top=None):
     )  # fmt: skip
     for ax in (macs_ax, params_ax):
         ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def _floats(row, key):
+    try:
+        return float(row[key])
+    except (KeyError, TypeError, ValueError):
+        return float("nan")
+
+
+def roofline(csv_path, *, peak_gflops=None, bandwidth_gbs=None, dpi=90):
+    """Roofline plot of a ``convzoo bench`` CSV: attained GFLOP/s against FLOPs per byte.
+
+    Parameters
+    ----------
+    csv_path : str or Path
+        ``results.csv`` of ``convzoo bench`` (columns ``layer``, ``fwd_intensity``,
+        ``fwd_gflops``, ``fwd_torch_gflops``, ``fwd_roof_gflops`` and the ``bwd_`` ones).
+    peak_gflops, bandwidth_gbs : float, optional
+        The roofs; by default inferred from the CSV's per-layer roofs
+        (``roof = min(peak, intensity * bandwidth)``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If the CSV has none of the needed columns.
+
+    Notes
+    -----
+    Points under the sloped roof are limited by memory bandwidth, under the flat one by
+    arithmetic; the gap to the roof is what an algorithm leaves on the table.
+    """
+    import csv
+    from pathlib import Path
+
+    with Path(csv_path).open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    needed = {"layer", "fwd_intensity", "fwd_gflops"}
+    if not rows or not needed <= set(rows[0]):
+        have = sorted(rows[0]) if rows else []
+        raise ValueError(
+            f"roofline: {csv_path} needs the columns {sorted(needed)} of convzoo bench; got {have}"
+        )
+    roofs = [(_floats(r, f"{p}_intensity"), _floats(r, f"{p}_roof_gflops"))
+             for r in rows for p in ("fwd", "bwd")]  # fmt: skip
+    roofs = [(i, g) for i, g in roofs if np.isfinite(i) and np.isfinite(g) and i > 0]
+    peak = peak_gflops or max((g for _, g in roofs), default=np.nan)
+    if bandwidth_gbs is None:
+        slopes = [g / i for i, g in roofs if g < 0.999 * peak]
+        bandwidth_gbs = max(slopes) if slopes else None
+    fig = _figure(7.5, 5.0, dpi)
+    ax = fig.add_subplot()
+    intensities = [v for r in rows for p in ("fwd", "bwd")
+                   if np.isfinite(v := _floats(r, f"{p}_intensity")) and v > 0]  # fmt: skip
+    grid = np.logspace(np.log10(min(intensities) / 4), np.log10(max(intensities) * 4), 200)
+    if np.isfinite(peak):
+        line = np.full_like(grid, peak)
+        if bandwidth_gbs:
+            line = np.minimum(line, grid * bandwidth_gbs)
+        ax.plot(grid, line, color="black", lw=2, label="roof")
+    styles = [("fwd_gflops", "o", "#2171b5", "convzoo forward"),
+              ("fwd_torch_gflops", "o", "#fd8d3c", "PyTorch forward"),
+              ("bwd_gflops", "s", "#6baed6", "convzoo backward"),
+              ("bwd_torch_gflops", "s", "#fdae6b", "PyTorch backward")]  # fmt: skip
+    for key, marker, colour, label in styles:
+        side = key.split("_")[0]
+        points = [(_floats(r, f"{side}_intensity"), _floats(r, key)) for r in rows]
+        points = [(i, g) for i, g in points if np.isfinite(i) and np.isfinite(g) and g > 0]
+        if points:
+            ax.scatter(*zip(*points), marker=marker, color=colour, label=label, zorder=3)
+    for r in rows:
+        i, g = _floats(r, "fwd_intensity"), _floats(r, "fwd_gflops")
+        if np.isfinite(i) and np.isfinite(g) and g > 0:
+            ax.annotate(r["layer"], (i, g), fontsize=7, xytext=(4, 2), textcoords="offset points")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("arithmetic intensity (FLOPs per byte)")
+    ax.set_ylabel("attained GFLOP/s")
+    bw = f", {bandwidth_gbs:.1f} GB/s" if bandwidth_gbs else ""
+    ax.set_title(f"Roofline: {peak:.1f} GFLOP/s{bw}", fontsize=11)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     return fig
