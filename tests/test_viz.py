@@ -236,6 +236,17 @@ def test_shuffle_scene_is_the_permutation():
     assert scene.extra["source"].tolist() == [0, 3, 1, 4, 2, 5]
     np.testing.assert_array_equal(scene.output, convzoo.channel_shuffle(x, 2))
     assert [scene.grids[("out", j)].group for j in range(6)] == [0, 1, 0, 1, 0, 1]
+    assert (("in", 3), ("out", 1)) in scene.extra["links"] and len(scene.extra["links"]) == 6
+
+
+def test_shuffled_grouped_links_its_shuffle_step():
+    scene = layer_scene(*registry()["shuffled_grouped"].example())
+    links = scene.extra["links"]
+    assert len(links) == 6 and all(a[0] == "s1" and b[0] == "s2" for a, b in links)
+    anim = animate(scene, max_frames=2)
+    ends, current = anim.links
+    anim._draw_frame(1)  # the last frame: a shuffle step, its link drawn dark
+    assert len(current.get_segments()) == 1
 
 
 def test_widths_scene_of_the_bottleneck():

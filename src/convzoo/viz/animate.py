@@ -61,7 +61,9 @@ class Animation:
         self.frame_indices = sorted(set(spread.tolist()))
         from matplotlib.collections import PatchCollection
 
-        corners, width, height = _layout(scene)
+        # linked grids (a permutation) stay in one column each, so the lines do not cross grids
+        tallest = float("inf") if scene.extra.get("links") else 30.0
+        corners, width, height = _layout(scene, tallest=tallest)
         header, footer = 3.4, 1.6  # cells above the grids (title) and below (caption)
         title_size, sub_size = 0.78, 0.52
         width = max(
@@ -91,6 +93,7 @@ class Animation:
         labels.append(label_patch(scene.subtitle or " ", 0, -1.0, sub_size))
         ax.add_collection(PatchCollection(labels, facecolors="#222222", edgecolors="none"))
         self.caption = ax.text(0, height + footer - 0.5, "", fontsize=8, family="monospace")
+        self.links = self._draw_links(ax, corners)
         self.interval = interval
         self._animation = None
 
@@ -105,6 +108,23 @@ class Animation:
                 interval=self.interval, blit=False, repeat=True,
             )  # fmt: skip
         return self._animation
+
+    def _draw_links(self, ax, corners):
+        """Lines between linked grids (a permutation): all in grey, the current one dark."""
+        from matplotlib.collections import LineCollection
+
+        ends = {}
+        for source, target in self.scene.extra.get("links", []):
+            (x0, y0), (x1, y1) = corners[source], corners[target]
+            rows0, cols0 = self.scene.grids[source].values.shape
+            rows1 = self.scene.grids[target].values.shape[0]
+            ends[source, target] = [(x0 + cols0 + 0.2, y0 + rows0 / 2), (x1 - 0.2, y1 + rows1 / 2)]
+        if not ends:
+            return None
+        ax.add_collection(LineCollection(list(ends.values()), colors="#c8c8c8", linewidths=1))
+        current = LineCollection([], colors="#222222", linewidths=2.2)
+        ax.add_collection(current)
+        return ends, current
 
     def _draw_frame(self, i):
         """Paint frame ``i`` of ``frame_indices`` (every output up to it is filled)."""
@@ -128,6 +148,10 @@ class Animation:
             artist.paint(done, windows.get(key, []), current)
         caption = frame.caption if len(frame.caption) < 150 else frame.caption[:147] + "…"
         self.caption.set_text(caption)
+        if self.links is not None:
+            ends, current = self.links
+            lit = [ends[link] for link in ends if link[1] == frame.target[0]]
+            current.set_segments(lit)
         return []
 
     def __len__(self):

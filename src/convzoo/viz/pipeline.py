@@ -53,7 +53,7 @@ def chain_scenes(scenes, *, title, subtitle="", names=None) -> Scene:
     ValueError
         If a step's input grids do not match the previous step's output.
     """
-    grids, frames = {}, []
+    grids, frames, links = {}, [], []
     for key, grid in scenes[0].grids.items():
         if key[0] == "in":
             grids[_stage_key(0, key)] = grid
@@ -79,6 +79,8 @@ def chain_scenes(scenes, *, title, subtitle="", names=None) -> Scene:
                 grid.label = grid.label.replace("input", "map")
                 grids[_stage_key(step + 1, key)] = grid
             _check_twins(scene, nxt, offset)
+        for source, target in scene.extra.get("links", []):  # a shuffle step: unpadded maps
+            links.append((_stage_key(step, source), _stage_key(step + 1, target)))
         for frame in scene.frames:
             key, r, c = frame.target
             frame.target = _moved(step + 1, key, r, c, offset)
@@ -96,7 +98,7 @@ def chain_scenes(scenes, *, title, subtitle="", names=None) -> Scene:
         subtitle=subtitle,
         column_titles=tuple(titles),
         output=scenes[-1].output,
-        extra={"outputs": [s.output for s in scenes]},
+        extra={"outputs": [s.output for s in scenes], "links": links},
     )
 
 
@@ -171,7 +173,12 @@ def shuffle_scene(x, groups, *, title=None) -> Scene:
         "colours: the group each channel came from",
         column_titles=("input channels", "shuffled"),
         output=y,
-        extra={"source": source},
+        extra={
+            "source": source,
+            "links": [
+                (("in", int(i), *k[2:]), k) for k in grids if k[0] == "out" for i in [source[k[1]]]
+            ],
+        },
     )
 
 
