@@ -1,0 +1,30 @@
+"""Lazy import of the optional Dask dependency, with the extra to install in the error."""
+
+from __future__ import annotations
+
+__all__ = ["import_dask_array", "require_dask_array"]
+
+_EXTRA = "pip install convzoo[dask]"
+
+
+def import_dask_array():
+    """Return the ``dask.array`` module, or raise ImportError naming the extra to install."""
+    try:
+        import dask.array as da
+    except ImportError as error:  # pragma: no cover - dask is installed in CI
+        raise ImportError(
+            f"convzoo.dask needs dask[array,distributed] and zarr: {_EXTRA}"
+        ) from error
+    return da
+
+
+def require_dask_array(func: str, x, name: str = "x"):
+    """Raise TypeError unless ``x`` is a ``dask.array.Array``; return the module."""
+    da = import_dask_array()
+    if not isinstance(x, da.Array):
+        raise TypeError(
+            f"{func}: {name} must be a dask.array.Array; got {type(x).__name__} (wrap a NumPy "
+            f"array with dask.array.from_array(x, chunks=...), or call convzoo.conv for "
+            f"in-memory arrays)"
+        )
+    return da
