@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 __all__ = ["import_dask_array", "require_dask_array"]
 
 _EXTRA = "pip install convzoo[dask]"
@@ -19,12 +21,17 @@ def import_dask_array():
 
 
 def require_dask_array(func: str, x, name: str = "x"):
-    """Raise TypeError unless ``x`` is a ``dask.array.Array``; return the module."""
+    """Raise unless ``x`` is a ``dask.array.Array`` with known chunk sizes; return the module."""
     da = import_dask_array()
     if not isinstance(x, da.Array):
         raise TypeError(
             f"{func}: {name} must be a dask.array.Array; got {type(x).__name__} (wrap a NumPy "
             f"array with dask.array.from_array(x, chunks=...), or call convzoo.conv for "
             f"in-memory arrays)"
+        )
+    if any(math.isnan(size) for sizes in x.chunks for size in sizes):
+        raise ValueError(
+            f"{func}: {name} has unknown chunk sizes {x.chunks}; tiles need to know where the "
+            f"borders are: call {name}.compute_chunk_sizes() first"
         )
     return da
