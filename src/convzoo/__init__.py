@@ -17,7 +17,9 @@ Examples
 """
 
 from .functional import conv, conv_backward, conv_transpose, conv_transpose_backward, convolve
+from .functional.shuffle import channel_shuffle, channel_unshuffle
 from .padding import pad
+from .separate import low_rank, separate
 from .shapes import resolve_padding
 from .spec import PADDING_MODES, ConvSpec, make_spec, output_shape
 
@@ -26,13 +28,17 @@ __version__ = "0.1.0"
 __all__ = [
     "ConvSpec",
     "PADDING_MODES",
+    "channel_shuffle",
+    "channel_unshuffle",
     "conv",
     "conv_backward",
     "conv_transpose",
     "conv_transpose_backward",
     "convolve",
+    "low_rank",
     "make_spec",
     "output_shape",
     "pad",
     "resolve_padding",
+    "separate",
 ]
