@@ -20,5 +20,15 @@ True
 from .borders import pad_global
 from .conv import conv, conv_transpose
 from .groups import channel_shuffle
+from .layers import apply
+from .zarr_io import read_zarr, write_zarr
 
-__all__ = ["channel_shuffle", "conv", "conv_transpose", "pad_global"]
+__all__ = [
+    "apply",
+    "channel_shuffle",
+    "conv",
+    "conv_transpose",
+    "pad_global",
+    "read_zarr",
+    "write_zarr",
+]

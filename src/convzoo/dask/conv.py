@@ -217,6 +217,8 @@ def correlate_tiled(
     dtype=None,
     epilogue=None,
     epilogue_channels=None,
+    window_op=None,
+    kernel=None,
 ):
     """Valid (unpadded) strided correlation of an already padded dask array, tile by tile.
 
@@ -242,6 +244,12 @@ def correlate_tiled(
         channel, so it forces a single channel chunk.
     epilogue_channels : int, optional
         ``C_epi``; default ``C_out``.
+    window_op : callable, optional
+        Instead of a convolution, a per-channel windowed operation (e.g. max pooling) with
+        window ``kernel`` that maps a tile's window ``(n, c, *w)`` to its output
+        ``(n, c, *t)``; ``weight`` and ``bias`` are then None and channels stay as chunked.
+    kernel : tuple of int, optional
+        The window of ``window_op``.
 
     Returns
     -------
@@ -252,8 +260,10 @@ def correlate_tiled(
     from dask.highlevelgraph import HighLevelGraph
 
     dtype = np.dtype(dtype or padded.dtype)
-    c_in, c_out = padded.shape[1], weight.shape[0]
-    kernel = weight.shape[2:]
+    c_in = padded.shape[1]
+    if window_op is not None:  # per channel, like a depthwise convolution
+        weight, groups = np.ones((c_in, 1, *kernel)), c_in
+    c_out, kernel = weight.shape[0], weight.shape[2:]
     shift = shift or (0,) * len(kernel)
     if epilogue is not None:
         group_split = 1
@@ -270,12 +280,16 @@ def correlate_tiled(
     if epilogue is not None:
         out_channels = (epilogue_channels or c_out,)
 
-    token = tokenize(padded.name, weight, bias, stride, dilation, groups, algorithm, epilogue)
+    token = tokenize(
+        padded.name, weight, bias, stride, dilation, groups, algorithm, epilogue, window_op
+    )
     name, wname, hname = (f"convzoo-{part}-{token}" for part in ("conv", "weight", "halo"))
     graph = {}
     edges = np.cumsum((0, *in_channels)) * c_out // c_in
     for c, (lo, hi) in enumerate(zip(edges, edges[1:])):
-        graph[(wname, c)] = (weight[lo:hi], None if bias is None else bias[lo:hi])
+        graph[(wname, c)] = _TileParams(
+            weight[lo:hi], None if bias is None else bias[lo:hi], window_op
+        )
     for b, c, *tile in itertools.product(
         range(len(padded.chunks[0])), range(len(in_channels)), *map(range, map(len, out_spatial))
     ):
@@ -313,12 +327,29 @@ def _nested_pieces(graph, padded, tile_key, lead, per_axis, index=()):
     ]
 
 
+class _TileParams:
+    """What a channel chunk's tiles share: its weight slice and bias, or a window operation.
+
+    (A plain object, not a tuple, so that Dask stores it as data instead of calling it.)
+    """
+
+    def __init__(self, weight, bias, window_op):
+        self.weight, self.bias, self.window_op = weight, bias, window_op
+
+
 def _conv_tile(nested, params, stride, dilation, groups, algorithm, dtype, epilogue):
     """One task: join the block pieces into the tile's window and convolve it."""
-    weight, bias = params
     window = np.block(nested)  # (n, c, *window) from the pieces of up to 3**D blocks
+    if params.window_op is not None:  # a windowed operation instead of a convolution
+        return params.window_op(window).astype(dtype, copy=False)
     y = _conv_in_memory(
-        window, weight, bias, stride=stride, dilation=dilation, groups=groups, algorithm=algorithm
+        window,
+        params.weight,
+        params.bias,
+        stride=stride,
+        dilation=dilation,
+        groups=groups,
+        algorithm=algorithm,
     )
     if epilogue is not None:
         y = epilogue(y)
