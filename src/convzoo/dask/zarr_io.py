@@ -29,8 +29,9 @@ def read_zarr(store, *, chunks=None, channels_last=False, batch=True):
 
     Parameters
     ----------
-    store : str, pathlib.Path or zarr store
-        Path or URL of the array (``s3://...`` with fsspec for a cluster of machines).
+    store : str, pathlib.Path, zarr store or zarr.Array
+        Path or URL of the array (``s3://...`` with fsspec for a cluster of machines), or
+        an open array.
     chunks : tuple or dict, optional
         Dask chunks in the *stored* layout; default: the Zarr chunks.
     channels_last : bool
@@ -54,7 +55,7 @@ def read_zarr(store, *, chunks=None, channels_last=False, batch=True):
     """
     da = import_dask_array()
     zarr = _import_zarr()
-    array = zarr.open_array(store, mode="r")
+    array = store if isinstance(store, zarr.Array) else zarr.open_array(store, mode="r")
     x = da.from_array(array, chunks=chunks or array.chunks)
     if not batch:
         x = x[None]  # (*S, C) -> (1, *S, C), or (C, *S) -> (1, C, *S)
