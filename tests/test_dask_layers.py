@@ -63,6 +63,13 @@ def test_a_small_model_with_pools_residuals_and_a_classifier():
     np.testing.assert_allclose(y.compute(), model(x), rtol=0, atol=1e-10)
 
 
+def test_concat_of_branches():
+    layer = nn.Concat(nn.Conv(2, 3, 3, padding=1, rng=0), nn.MaxPool(3, 1, 1))
+    x = np.random.default_rng(6).standard_normal((1, 2, 9, 9))
+    y = convzoo.dask.apply(layer, da.from_array(x, chunks=(1, 1, 4, 4)))
+    np.testing.assert_allclose(y.compute(), layer(x), rtol=0, atol=1e-10)
+
+
 def test_grouped_layer_groups_are_tasks():
     layer = nn.Grouped(8, 8, 3, padding=1, groups=4, rng=0)
     x = np.random.default_rng(5).standard_normal((1, 8, 12, 12))

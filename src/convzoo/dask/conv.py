@@ -55,9 +55,8 @@ def conv(
     Parameters
     ----------
     x : dask.array.Array, shape (N, C_in, *spatial)
-        Any chunking: batch chunks stay independent tasks; spatial chunks are moved to
-        stride-aligned starts and merged where smaller than the halo; channel chunks are
-        merged to group boundaries (see Notes).
+        Any chunking: batch chunks stay independent tasks, spatial chunks set the tiles,
+        channel chunks are merged up to group boundaries (see Notes).
     weight : array_like, shape (C_out, C_in/groups, *k)
     bias : array_like, shape (C_out,), optional
     stride, padding, dilation, groups, padding_mode, padding_value, algorithm
@@ -85,11 +84,15 @@ def conv(
     Notes
     -----
     Output tile ``i`` along an axis holds the outputs ``j`` whose windows start in padded
-    input tile ``i`` (``j*s`` in ``[start_i, start_{i+1})``); it reads that tile plus
-    ``halo = d*(k-1) + 1 - s`` cells of the next. Tile starts are multiples of ``s``, and
-    tiles are at least ``halo`` long, so each output tile reads at most two blocks per axis.
-    The rechunking that ensures this is automatic; it never changes the result, only the
-    task boundaries. The output's spatial chunks follow the input's (divided by the stride).
+    tile ``i`` (``j*s`` in ``[start_i, start_{i+1})``); it reads that tile plus
+    ``halo = d*(k-1) + 1 - s`` cells after it, i.e. ``lo`` cells before the input chunk and
+    ``d*(k-1) - lo`` after (see :mod:`convzoo.dask.tiling`). Tile starts are the input's
+    chunk boundaries rounded up to a multiple of ``s`` (so any chunking works with any
+    stride: nothing to align by hand), and tiles shorter than the halo are merged with their
+    neighbour, so chunks smaller than the halo are fine. Only the halo slices of neighbouring
+    blocks move; the input is never rechunked spatially. The output's spatial chunks follow
+    the input's, divided by the stride. The global borders are padded once, by
+    :func:`~convzoo.dask.borders.pad_global`, in every padding mode.
 
     Examples
     --------

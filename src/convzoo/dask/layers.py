@@ -79,7 +79,10 @@ def _apply(layer, x):
         return _residual(layer, x)
     if isinstance(layer, nn.Concat):
         da = require_dask_array(_FUNC, x)
-        return da.concatenate([_apply(branch, x) for branch in layer.branches], axis=1)
+        branches = list(layer.children().values())
+        if not branches:  # a bare merge applied to one input
+            return x
+        return da.concatenate([_apply(branch, x) for branch in branches], axis=1)
     if isinstance(layer, nn.ConvTranspose):
         return conv_transpose(x, layer.weight, layer.bias, **layer._kwargs())
     if isinstance(layer, nn.Conv):

@@ -69,7 +69,9 @@ def read_zarr(store, *, chunks=None, channels_last=False, batch=True):
     return x
 
 
-def write_zarr(y, store, *, channels_last=False, batch=True, overwrite=False, compute=True):
+def write_zarr(
+    y, store, *, channels_last=False, batch=True, overwrite=False, compute=True, **zarr_kwargs
+):
     """Write a ``(N, C, *spatial)`` dask array to Zarr, one task per chunk.
 
     Parameters
@@ -83,6 +85,8 @@ def write_zarr(y, store, *, channels_last=False, batch=True, overwrite=False, co
     compute : bool
         Write now (with the current Dask scheduler) and return None; if False, return one
         ``dask.delayed`` write per chunk (submit them yourself, e.g. to track progress).
+    **zarr_kwargs
+        Passed to ``zarr.create_array`` (e.g. ``compressors=None``).
 
     Returns
     -------
@@ -120,7 +124,7 @@ def write_zarr(y, store, *, channels_last=False, batch=True, overwrite=False, co
     regular = tuple(max(c) for c in y.chunks)
     y = y.rechunk(regular)
     array = zarr.create_array(
-        store, shape=y.shape, chunks=regular, dtype=y.dtype, overwrite=overwrite
+        store, shape=y.shape, chunks=regular, dtype=y.dtype, overwrite=overwrite, **zarr_kwargs
     )
     writes = []
     blocks = y.to_delayed()
