@@ -31,21 +31,19 @@ import convzoo.dask
 from convzoo import nn
 
 
-def make_image(path, size, chunk, seed):
+def make_image(path, size, chunk, chunk_width, seed):
     """The input image (H, W, 3) float32, one seeded chunk at a time (smooth + noise)."""
     import zarr
     from tqdm import tqdm
 
     array = zarr.create_array(
-        path, shape=(size, size, 3), chunks=(chunk, chunk, 3), dtype="float32",
+        path, shape=(size, size, 3), chunks=(chunk, chunk_width, 3), dtype="float32",
         compressors=None, overwrite=True,
     )  # fmt: skip
-    n = -(-size // chunk)
-    for i, j in tqdm([(i, j) for i in range(n) for j in range(n)], desc="generate", unit="chunk"):
-        rows, cols = (
-            slice(i * chunk, min((i + 1) * chunk, size)),
-            slice(j * chunk, min((j + 1) * chunk, size)),
-        )
+    grid = [(i, j) for i in range(-(-size // chunk)) for j in range(-(-size // chunk_width))]
+    for i, j in tqdm(grid, desc="generate", unit="chunk"):
+        rows = slice(i * chunk, min((i + 1) * chunk, size))
+        cols = slice(j * chunk_width, min((j + 1) * chunk_width, size))
         rng = np.random.default_rng([seed, i, j])
         shape = (rows.stop - rows.start, cols.stop - cols.start, 3)
         yy, xx = np.mgrid[rows, cols].astype(np.float32) / 512.0
@@ -165,7 +163,8 @@ def check_corner(source, target, size=300):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=32768, help="image height = width")
-    parser.add_argument("--chunk", type=int, default=1024, help="Zarr chunk height = width")
+    parser.add_argument("--chunk", type=int, default=256, help="Zarr chunk height")
+    parser.add_argument("--chunk-width", type=int, default=4096, help="Zarr chunk width")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--memory-limit", default="4GiB", help="per worker process")
     parser.add_argument("--dir", default="/work/dask-bench", help="where the Zarr data goes")
@@ -184,7 +183,7 @@ def main():
     source, target = root / "image.zarr", root / "edges.zarr"
     rows = []
     try:
-        make_image(source, args.size, args.chunk, args.seed)
+        make_image(source, args.size, args.chunk, min(args.chunk_width, args.size), args.seed)
         for workers in args.workers:
             result = run(source, target, workers, args.memory_limit)
             result["corner_error"] = check_corner(source, target)
@@ -209,7 +208,7 @@ def _append_results(args, image_bytes, rows):
 
     lines = [
         f"\n## {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {args.size}x{args.size}x3 "
-        f"float32 ({image_bytes / 2**30:.2f} GiB), Zarr chunks {args.chunk}, "
+        f"float32 ({image_bytes / 2**30:.2f} GiB), Zarr chunks {args.chunk}x{args.chunk_width}, "
         f"memory limit {args.memory_limit}/worker, {os.cpu_count()} cores, "
         f"{platform.processor() or platform.machine()}\n",
         "| workers | seconds | MPixel/s | peak RSS per worker (GiB) | peak RSS any process "
