@@ -97,3 +97,9 @@ def test_channel_shuffle_groups_must_divide_channels():
 def test_channel_shuffle_needs_a_dask_array():
     with pytest.raises(TypeError, match=r"convzoo.dask.channel_shuffle: x must be a dask"):
         convzoo.dask.channel_shuffle(np.ones((1, 4, 2, 2)), 2)
+
+
+def test_missing_dask_names_the_extra(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "dask.array", None)  # import fails
+    with pytest.raises(ImportError, match=r"pip install convzoo\[dask\]"):
+        convzoo.dask.conv(np.ones((1, 1, 4)), np.ones((1, 1, 3)))

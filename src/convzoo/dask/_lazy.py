@@ -13,7 +13,7 @@ def import_dask_array():
     """Return the ``dask.array`` module, or raise ImportError naming the extra to install."""
     try:
         import dask.array as da
-    except ImportError as error:  # pragma: no cover - dask is installed in CI
+    except ImportError as error:
         raise ImportError(
             f"convzoo.dask needs dask[array,distributed] and zarr: {_EXTRA}"
         ) from error
