@@ -15,7 +15,15 @@ import numpy as np
 
 from .windows import windows
 
-__all__ = ["WORKSPACE_BYTES", "correlate", "correlate_weight_grad", "chunks", "im2col"]
+__all__ = [
+    "WORKSPACE_BYTES",
+    "correlate",
+    "correlate_weight_grad",
+    "chunks",
+    "cost",
+    "gemm_efficiency",
+    "im2col",
+]
 
 #: Largest im2col workspace a call allocates (bytes).
 WORKSPACE_BYTES = 32 * 2**20
@@ -69,6 +77,56 @@ def _row_bytes(view: np.ndarray) -> int:
     return per_row * view.shape[1] * view.itemsize
 
 
+def gemm_efficiency(m: int, k: int, n: int) -> float:
+    """Rough fraction of BLAS peak reached by an ``(m x k) @ (k x n)`` product.
+
+    Small dimensions starve the micro-kernel (register blocks are about 8-16 wide and
+    packing costs ``O(mk + kn)`` against ``O(mkn)`` work); measured OpenBLAS/MKL curves
+    level off near 64.
+
+    Examples
+    --------
+    >>> gemm_efficiency(256, 256, 4096), round(gemm_efficiency(1, 9, 3136), 4)
+    (1.0, 0.0249)
+    """
+    return min(1.0, (m / 32) ** 0.5) * min(1.0, k / 64) * min(1.0, n / 64)
+
+
+def _pointwise(problem) -> bool:
+    return all(k == 1 for k in problem.weight_shape[2:])
+
+
+def cost(problem) -> float:
+    """Estimated time in units of one multiply-add at BLAS peak, plus the im2col copy.
+
+    ``macs / efficiency`` for the matrix products, plus 8 units per im2col element copied
+    (a strided gather runs at memory speed, far below the FLOP rate). Pointwise stride-1
+    layers copy nothing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convzoo.engine.select import Problem
+    >>> p = Problem((1, 64, 8, 8), (64, 64, 1, 1), (1, 1), (1, 1), 1, np.dtype("float32"))
+    >>> cost(p) == p.macs
+    True
+    """
+    c_out, c_group, *kernel = problem.weight_shape
+    positions = math.prod(problem.output_spatial)
+    taps = math.prod(kernel)
+    eff = gemm_efficiency(c_out // problem.groups, c_group * taps, positions)
+    copied = 0 if _pointwise(problem) and set(problem.stride) == {1} else 1
+    im2col_elements = copied * problem.input_shape[0] * c_group * problem.groups * taps * positions
+    return problem.macs / eff + 8 * im2col_elements
+
+
+def _pointwise_input(xp, stride):
+    """``(N, C, *out)``: the positions a 1x1 kernel reads (a copy only when strided)."""
+    if set(stride) == {1}:
+        return xp
+    return np.ascontiguousarray(xp[(Ellipsis, *(slice(None, None, s) for s in stride))])
+
+
 def correlate(xp, w, stride, dilation, groups):
     """Cross-correlation of a padded input by im2col + matmul (see :mod:`.reference`).
 
@@ -79,6 +137,12 @@ def correlate(xp, w, stride, dilation, groups):
     (1, 1, 3, 3)
     """
     kernel = w.shape[2:]
+    if all(k == 1 for k in kernel):  # pointwise: a plain matmul, no im2col
+        x = _pointwise_input(xp, stride)
+        c_out = w.shape[0]
+        weight = w.reshape(groups, c_out // groups, -1)  # (G, C_out/G, C_g)
+        cols = x.reshape(x.shape[0], groups, -1, math.prod(x.shape[2:]))  # (N, G, C_g, P)
+        return np.matmul(weight, cols).reshape(x.shape[0], c_out, *x.shape[2:])
     view = windows(xp, kernel, stride, dilation)
     n_batch, ndim = xp.shape[0], len(kernel)
     out = view.shape[2 : 2 + ndim]
@@ -103,8 +167,16 @@ def correlate_weight_grad(xp, g, kernel, stride, dilation, groups):
     array([[[3., 6., 9.]]])
     """
     out = g.shape[2:]
-    view = windows(xp, kernel, stride, dilation, out)
     c_out = g.shape[1]
+    if all(k == 1 for k in kernel):  # pointwise: sum_n g_n @ x_n^T
+        x = _pointwise_input(xp, stride)[(Ellipsis, *(slice(0, o) for o in out))]
+        x = x.reshape(x.shape[0], groups, x.shape[1] // groups, -1)  # (N, G, C_g, P)
+        grad = g.reshape(g.shape[0], groups, c_out // groups, -1)  # (N, G, C_out/G, P)
+        dw = np.matmul(grad, x.swapaxes(-1, -2)).sum(axis=0)  # (G, C_out/G, C_g)
+        return dw.reshape(c_out, -1, *kernel)
+    if set(stride) == {1}:
+        return _shifted_weight_grad(xp, g, kernel, dilation, groups)
+    view = windows(xp, kernel, stride, dilation, out)
     dw = np.zeros((groups, c_out // groups, view.shape[1] // groups * math.prod(kernel)))
     dw = dw.astype(np.result_type(xp, g), copy=False)
     for batch, rows in chunks(xp.shape[0], out[0], _row_bytes(view)):
@@ -112,3 +184,32 @@ def correlate_weight_grad(xp, g, kernel, stride, dilation, groups):
         grad = g[batch, :, rows].reshape(cols.shape[0], groups, c_out // groups, -1)
         dw += np.matmul(grad, cols.swapaxes(-1, -2)).sum(axis=0)  # (G, C_out/G, C_g*K)
     return dw.reshape(c_out, -1, *kernel)
+
+
+def _shifted_weight_grad(xp, g, kernel, dilation, groups):
+    """Stride-1 weight gradient without im2col: one GEMM per tap on shifted flat views.
+
+    With the output gradient embedded in a zero array of the padded input's shape, output
+    position ``p`` and tap ``t`` read input cell ``p + t*d``; flattened, that is a constant
+    offset per tap, so ``dw[:, :, t] = sum_n G_n[:, :L-off_t] @ X_n[:, off_t:]^T`` reads
+    the input where it lies.
+    """
+    n_batch, c_in, *padded = xp.shape
+    c_out = g.shape[1]
+    length = math.prod(padded)
+    grad = np.zeros((n_batch, c_out, *padded), dtype=np.result_type(xp, g))
+    grad[(Ellipsis, *(slice(0, o) for o in g.shape[2:]))] = g
+    grad = grad.reshape(n_batch, groups, c_out // groups, length)  # (N, G, C_out/G, L)
+    x = xp.reshape(n_batch, groups, c_in // groups, length)  # (N, G, C_g, L)
+    place = np.cumprod([1, *padded[::-1]])[-2::-1]  # flat stride of each spatial dim
+    dw = np.empty((groups, c_out // groups, c_in // groups, math.prod(kernel)), grad.dtype)
+    for index, tap in enumerate(np.ndindex(*kernel)):
+        off = int(sum(t * d * p for t, d, p in zip(tap, dilation, place, strict=True)))
+        total = 0
+        for n in range(n_batch):
+            # (G, C_out/G, L-off) @ (G, L-off, C_g) -> (G, C_out/G, C_g)
+            total = total + np.matmul(
+                grad[n, :, :, : length - off], x[n, :, :, off:].swapaxes(1, 2)
+            )
+        dw[..., index] = total
+    return dw.reshape(c_out, c_in // groups, *kernel)

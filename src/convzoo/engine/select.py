@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import gemm, reference
+from . import direct, gemm, reference
 from .adjoint import dilate_and_pad, transpose_weight
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "ALGORITHMS",
     "register",
     "choose",
+    "choose_transpose",
     "correlate",
     "correlate_transpose",
     "correlate_weight_grad",
@@ -94,7 +95,17 @@ register(
         gemm.correlate,
         gemm.correlate_weight_grad,
         supports=lambda p: True,
-        cost=lambda p: p.macs,
+        cost=gemm.cost,
+    )
+)
+register(
+    Algorithm(
+        "direct",
+        direct.correlate,
+        direct.correlate_weight_grad,
+        supports=direct.supports,
+        cost=direct.cost,
+        transpose=direct.correlate_transpose,
     )
 )
 
@@ -136,16 +147,62 @@ def correlate(xp, w, stride, dilation, groups, algorithm="auto", func="conv"):
     return chosen.correlate(xp, w, stride, dilation, groups)
 
 
+def _adjoint_problem(g, w, stride, dilation, groups, full_spatial) -> Problem:
+    """The stride-1 forward problem the zero-insertion adjoint hands to an algorithm."""
+    kernel = w.shape[2:]
+    reach = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
+    padded = tuple(f + r for f, r in zip(full_spatial, reach, strict=True))
+    c_in = w.shape[1] * groups
+    return Problem(
+        (g.shape[0], g.shape[1], *padded),
+        (c_in, w.shape[0] // groups, *kernel),
+        (1,) * len(kernel),
+        tuple(dilation),
+        groups,
+        g.dtype,
+    )
+
+
+def choose_transpose(g, w, stride, dilation, groups, full_spatial, algorithm="auto", func="conv"):
+    """``(algorithm, direct)`` for the adjoint: a native ``transpose`` kernel if the chosen
+    algorithm has one (``direct=True``), else the algorithm run on the zero-inserted problem.
+
+    With ``'auto'`` every way is costed: native kernels at the forward problem's cost, the
+    derived way at the cost of the (larger, stride-1) problem it really computes.
+    """
+    forward = Problem(
+        (g.shape[0], w.shape[1] * groups, *full_spatial),
+        tuple(w.shape),
+        tuple(stride),
+        tuple(dilation),
+        groups,
+        g.dtype,
+    )
+    derived = _adjoint_problem(g, w, stride, dilation, groups, full_spatial)
+    if algorithm != "auto":
+        chosen = ALGORITHMS.get(algorithm)
+        if chosen is not None and chosen.transpose is not None and chosen.supports(forward):
+            return chosen, True
+        return choose(derived, algorithm, func), False
+    options = [(a.cost(forward), a.name, a, True) for a in ALGORITHMS.values()
+               if a.transpose is not None and a.supports(forward)]  # fmt: skip
+    options += [(a.cost(derived), a.name, a, False) for a in ALGORITHMS.values()
+                if a.supports(derived)]  # fmt: skip
+    _, _, chosen, native = min(options, key=lambda option: option[:2])
+    return chosen, native
+
+
 def correlate_transpose(
     g, w, stride, dilation, groups, full_spatial, algorithm="auto", func="conv"
 ):
     """Adjoint of :func:`correlate` in its input, uncropped: ``(N, C_in, *full_spatial)``."""
-    if algorithm != "auto" and algorithm in ALGORITHMS and ALGORITHMS[algorithm].transpose:
-        return ALGORITHMS[algorithm].transpose(g, w, stride, dilation, groups, full_spatial)
+    chosen, native = choose_transpose(g, w, stride, dilation, groups, full_spatial, algorithm, func)
+    if native:
+        return chosen.transpose(g, w, stride, dilation, groups, full_spatial)
     kernel = w.shape[2:]
     z = dilate_and_pad(g, kernel, stride, dilation, full_spatial)
     ones = (1,) * len(kernel)
-    return correlate(z, transpose_weight(w, groups), ones, dilation, groups, algorithm, func)
+    return chosen.correlate(z, transpose_weight(w, groups), ones, dilation, groups)
 
 
 def correlate_weight_grad(xp, g, kernel, stride, dilation, groups, algorithm="auto", func="conv"):

@@ -1,0 +1,120 @@
+"""Every engine algorithm against the reference loops, float64 and PyTorch; and selection."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import convzoo
+from convzoo import conv, conv_backward, conv_transpose
+from convzoo.engine import ALGORITHMS, Problem, choose
+from convzoo.engine.select import choose_transpose
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+
+# (id, input shape, weight shape, keywords): small enough for the reference loops.
+CASES = [
+    ("dense3x3", (2, 3, 7, 6), (4, 3, 3, 3), dict(padding=1)),
+    ("dense3x3-odd", (1, 2, 9, 5), (3, 2, 3, 3), dict(padding=(1, 0))),
+    ("strided", (2, 3, 9, 9), (4, 3, 3, 3), dict(stride=2, padding=1)),
+    ("dilated", (1, 2, 9, 9), (3, 2, 3, 3), dict(dilation=2, padding=2)),
+    ("pointwise", (2, 6, 5, 5), (4, 6, 1, 1), {}),
+    ("pointwise-s2-g2", (2, 6, 7, 7), (4, 3, 1, 1), dict(stride=2, groups=2)),
+    ("grouped", (2, 4, 6, 6), (6, 2, 3, 3), dict(groups=2, padding=1)),
+    ("depthwise", (2, 4, 8, 7), (4, 1, 3, 3), dict(groups=4, padding=1)),
+    ("depthwise-m2-s2", (2, 3, 9, 8), (6, 1, 3, 3), dict(groups=3, stride=2, padding=1)),
+    ("depthwise-d2", (1, 3, 9, 9), (3, 1, 3, 3), dict(groups=3, dilation=2, padding=2)),
+    ("depthwise1d", (2, 4, 13), (8, 1, 5), dict(groups=4, stride=3, padding=2)),
+    ("large7x7", (1, 2, 12, 11), (3, 2, 7, 7), dict(padding=3)),
+    ("conv1d-k9", (2, 3, 20), (4, 3, 9), dict(padding=4)),
+    ("conv3d", (1, 2, 5, 6, 5), (3, 2, 3, 3, 3), dict(padding=1)),
+]
+
+
+def _problem(xs, ws, kw):
+    spec = convzoo.make_spec("conv", xs, ws, **kw)
+    padded = (xs[0], xs[1], *spec.padded_spatial)
+    return Problem(padded, ws, spec.stride, spec.dilation, spec.groups, np.dtype("float64"))
+
+
+def _arrays(xs, ws, dtype=np.float64, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal(xs).astype(dtype), rng.standard_normal(ws).astype(dtype)
+
+
+def _torch_conv(x, w, **kw):
+    fn = {3: F.conv1d, 4: F.conv2d, 5: F.conv3d}[x.ndim]
+    return fn(x, w, **kw)
+
+
+def _pairs():
+    for case_id, xs, ws, kw in CASES:
+        for name, algorithm in ALGORITHMS.items():
+            if name != "reference" and algorithm.supports(_problem(xs, ws, kw)):
+                yield pytest.param(name, xs, ws, kw, id=f"{name}-{case_id}")
+
+
+@pytest.mark.parametrize(("name", "xs", "ws", "kw"), list(_pairs()))
+def test_algorithm_matches_reference_and_torch(name, xs, ws, kw):
+    x, w = _arrays(xs, ws)
+    y = conv(x, w, algorithm=name, **kw)
+    np.testing.assert_allclose(y, conv(x, w, algorithm="reference", **kw), atol=1e-9)
+    g = np.random.default_rng(1).standard_normal(y.shape)
+    gx, gw, _ = conv_backward(g, x, w, algorithm=name, **kw)
+    tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    ty = _torch_conv(tx, tw, **kw)
+    np.testing.assert_allclose(y, ty.detach().numpy(), atol=1e-9)
+    tgx, tgw = torch.autograd.grad(ty, (tx, tw), torch.tensor(g))
+    np.testing.assert_allclose(gx, tgx.numpy(), atol=1e-9)
+    np.testing.assert_allclose(gw, tgw.numpy(), atol=1e-9)
+
+
+@pytest.mark.parametrize(("name", "xs", "ws", "kw"), list(_pairs()))
+def test_algorithm_float32_close_to_float64(name, xs, ws, kw):
+    x, w = _arrays(xs, ws, np.float32)
+    y = conv(x, w, algorithm=name, **kw)
+    assert y.dtype == np.float32
+    exact = conv(x.astype(np.float64), w.astype(np.float64), algorithm="gemm", **kw)
+    assert float(np.abs(y - exact).max() / np.abs(exact).max()) < 1e-5
+
+
+def test_transposed_through_direct_kernel_matches_torch():
+    x, w = _arrays((2, 4, 5, 6), (4, 2, 4, 4))
+    y = conv_transpose(x, w, stride=2, padding=1, groups=4, algorithm="direct")
+    ty = F.conv_transpose2d(torch.tensor(x), torch.tensor(w), stride=2, padding=1, groups=4)
+    np.testing.assert_allclose(y, ty.numpy(), atol=1e-9)
+
+
+def test_auto_picks_direct_for_depthwise():
+    p = Problem((8, 128, 58, 58), (128, 1, 3, 3), (1, 1), (1, 1), 128, np.dtype("float32"))
+    assert choose(p).name == "direct"
+
+
+def test_auto_picks_gemm_for_pointwise():
+    p = Problem((8, 256, 56, 56), (64, 256, 1, 1), (1, 1), (1, 1), 1, np.dtype("float32"))
+    assert choose(p).name == "gemm"
+
+
+def test_auto_depthwise_transpose_uses_native_kernel():
+    g, w = np.zeros((8, 64, 28, 28)), np.zeros((64, 1, 3, 3))
+    chosen, native = choose_transpose(g, w, (2, 2), (1, 1), 64, (57, 57))
+    assert (chosen.name, native) == ("direct", True)
+
+
+def test_forcing_an_unsupported_algorithm_names_it():
+    x, w = _arrays((1, 2, 6, 6), (2, 2, 3, 3))
+    with pytest.raises(ValueError, match="algorithm='direct' does not support"):
+        conv(x, w, algorithm="direct")
+
+
+def test_numba_kernel_is_cached_on_disk():
+    from convzoo.engine import direct
+
+    forward, _, _ = direct._kernels()
+    x, w = _arrays((1, 2, 5, 5), (2, 1, 3, 3), np.float32)
+    direct.correlate(x, w, (1, 1), (1, 1), 2)
+    from pathlib import Path
+
+    index_files = list(Path(forward._cache.cache_path).glob("direct._kernels.locals.forward*.nbi"))
+    assert index_files, "numba wrote no on-disk cache index for the depthwise kernel"
