@@ -118,3 +118,107 @@ def test_numba_kernel_is_cached_on_disk():
 
     index_files = list(Path(forward._cache.cache_path).glob("direct._kernels.locals.forward*.nbi"))
     assert index_files, "numba wrote no on-disk cache index for the depthwise kernel"
+
+
+# ---- fused sequences ------------------------------------------------------------------
+
+
+def _shuffle(x, s):
+    n, c, *rest = x.shape
+    # (N, s, C/s, *sp) -> (N, C/s, s, *sp) -> (N, C, *sp)
+    return x.reshape(n, s, c // s, *rest).swapaxes(1, 2).reshape(x.shape)
+
+
+@pytest.mark.parametrize(
+    ("xs", "mult", "c_out", "kw"),
+    [
+        ((2, 3, 9, 8), 1, 5, dict(padding=1)),
+        ((1, 4, 11, 10), 2, 3, dict(stride=2, padding=1)),
+        ((2, 2, 9, 9), 1, 4, dict(dilation=2, padding="same", padding_mode="reflect")),
+        ((1, 3, 7, 40), 1, 2, dict(padding=(0, 2))),  # more than one band when budget is small
+    ],
+    ids=["basic", "mult2-stride2", "dilated-reflect", "wide"],
+)
+def test_fused_depthwise_separable_equals_unfused(xs, mult, c_out, kw, monkeypatch):
+    from convzoo.engine import fused
+    from convzoo.functional.fused import depthwise_separable
+
+    monkeypatch.setattr(fused, "BAND_BYTES", 256)  # force many bands
+    rng = np.random.default_rng(3)
+    c = xs[1]
+    x = rng.standard_normal(xs)
+    dw, pw = rng.standard_normal((mult * c, 1, 3, 3)), rng.standard_normal((c_out, mult * c, 1, 1))
+    b_dw, b_pw = rng.standard_normal(mult * c), rng.standard_normal(c_out)
+    y = depthwise_separable(x, dw, pw, b_dw, b_pw, algorithm="fused", **kw)
+    h = conv(x, dw, b_dw, groups=c, algorithm="reference", **kw)
+    np.testing.assert_allclose(y, conv(h, pw, b_pw, algorithm="reference"), atol=1e-9)
+    np.testing.assert_allclose(y, depthwise_separable(x, dw, pw, b_dw, b_pw, **kw), atol=1e-9)
+
+
+def test_depthwise_separable_rejects_wrong_pointwise_shape():
+    from convzoo.functional.fused import depthwise_separable
+
+    with pytest.raises(ValueError, match=r"pointwise_weight must have shape \(C_out, 6, 1, 1\)"):
+        depthwise_separable(np.ones((1, 3, 5, 5)), np.ones((6, 1, 3, 3)), np.ones((4, 3, 1, 1)))
+
+
+def test_depthwise_separable_rejects_unknown_algorithm():
+    from convzoo.functional.fused import depthwise_separable
+
+    with pytest.raises(ValueError, match="algorithm must be 'auto', 'fused' or 'unfused'"):
+        depthwise_separable(
+            np.ones((1, 1, 3, 3)), np.ones((1, 1, 3, 3)), np.ones((1, 1, 1, 1)), algorithm="x"
+        )
+
+
+def test_depthwise_separable_fused_needs_2d():
+    from convzoo.functional.fused import depthwise_separable
+
+    with pytest.raises(ValueError, match="algorithm='fused' needs a 2-D input"):
+        depthwise_separable(
+            np.ones((1, 2, 5)), np.ones((2, 1, 3)), np.ones((1, 2, 1)), algorithm="fused"
+        )
+
+
+def test_depthwise_separable_1d_runs_unfused():
+    from convzoo.functional.fused import depthwise_separable
+
+    x, dw, pw = np.ones((1, 2, 5)), np.ones((2, 1, 3)), np.ones((1, 2, 1))
+    assert depthwise_separable(x, dw, pw).tolist() == [[[6.0, 6.0, 6.0]]]
+
+
+@pytest.mark.parametrize(
+    ("channels", "c_out", "groups", "shuffle_groups", "spatial"),
+    [(12, 6, 3, 3, (5, 4)), (12, 8, 2, 3, (6,)), (240, 60, 3, 3, (3, 3)), (8, 4, 4, 2, (2, 2, 2))],
+    ids=["g3s3", "g2s3-1d", "shufflenet", "g4s2-3d"],
+)
+def test_fused_shuffle_pointwise_grouped_equals_unfused(
+    channels, c_out, groups, shuffle_groups, spatial
+):
+    from convzoo.functional.fused import shuffle_pointwise_grouped
+
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, channels, *spatial))
+    w = rng.standard_normal((c_out, channels // groups, *([1] * len(spatial))))
+    b = rng.standard_normal(c_out)
+    y = shuffle_pointwise_grouped(x, w, b, groups=groups, shuffle_groups=shuffle_groups)
+    expected = conv(_shuffle(x, shuffle_groups), w, b, groups=groups, algorithm="reference")
+    np.testing.assert_allclose(y, expected, atol=1e-9)
+
+
+def test_shuffle_pointwise_grouped_rejects_bad_shuffle_groups():
+    from convzoo.functional.fused import shuffle_pointwise_grouped
+
+    with pytest.raises(ValueError, match="shuffle_groups=5 must divide channels=6"):
+        shuffle_pointwise_grouped(
+            np.ones((1, 6, 2)), np.ones((2, 3, 1)), groups=2, shuffle_groups=5
+        )
+
+
+def test_shuffle_pointwise_grouped_rejects_non_1x1():
+    from convzoo.functional.fused import shuffle_pointwise_grouped
+
+    with pytest.raises(ValueError, match=r"weight must be a 1x1 kernel; got kernel size \(3,\)"):
+        shuffle_pointwise_grouped(
+            np.ones((1, 6, 4)), np.ones((2, 3, 3)), groups=2, shuffle_groups=2
+        )
