@@ -222,3 +222,42 @@ def test_shuffle_pointwise_grouped_rejects_non_1x1():
         shuffle_pointwise_grouped(
             np.ones((1, 6, 4)), np.ones((2, 3, 3)), groups=2, shuffle_groups=2
         )
+
+
+# ---- Winograd -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("m", [2, 4])
+def test_winograd_float32_error_below_1e3_of_float64(m):
+    from convzoo.engine import winograd
+
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 64, 18, 18))
+    w = rng.standard_normal((32, 64, 3, 3)) / 24.0  # He-like scale
+    exact = conv(x, w, algorithm="gemm")
+    y = winograd.correlate(x.astype(np.float32), w.astype(np.float32), m=m)
+    error = float(np.abs(y - exact).max() / np.abs(exact).max())
+    assert error < 1e-3
+    if m == 2:  # F(2x2) is the more accurate of the two, by design
+        y4 = winograd.correlate(x.astype(np.float32), w.astype(np.float32), m=4)
+        assert error < float(np.abs(y4 - exact).max() / np.abs(exact).max())
+
+
+def test_winograd_counts_its_multiplications():
+    from collections import Counter
+
+    from convzoo.engine import reference, winograd
+
+    x, w = _arrays((1, 2, 6, 6), (3, 2, 3, 3))
+    counter = Counter()
+    reference.correlate(x, w, (1, 1), (1, 1), 1, counter)
+    p = Problem(x.shape, w.shape, (1, 1), (1, 1), 1, x.dtype)
+    counts = winograd.multiplications(p, 2)
+    assert counts["direct"] == counter["mults"] == 3 * 2 * 9 * 16
+    assert counts["elementwise"] == 16 * 3 * 2 * 4  # 4 tiles of 4x4 transformed cells
+    assert counts["saving"] == pytest.approx(9 * 4 / 16)
+
+
+def test_auto_picks_winograd_for_resnet_3x3():
+    p = Problem((8, 64, 58, 58), (64, 64, 3, 3), (1, 1), (1, 1), 1, np.dtype("float32"))
+    assert choose(p).name.startswith("winograd")

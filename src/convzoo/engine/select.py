@@ -9,13 +9,14 @@ convolutions and input gradients go through the same selection (see :mod:`.adjoi
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import direct, gemm, reference
+from . import direct, gemm, reference, winograd
 from .adjoint import dilate_and_pad, transpose_weight
 
 __all__ = [
@@ -108,6 +109,16 @@ register(
         transpose=direct.correlate_transpose,
     )
 )
+for _m in (2, 4):
+    register(
+        Algorithm(
+            f"winograd_f{_m}",
+            functools.partial(winograd.correlate, m=_m),
+            gemm.correlate_weight_grad,  # the weight gradient is a long-K GEMM: no gain
+            supports=functools.partial(winograd.supports, m=_m),
+            cost=functools.partial(winograd.cost, m=_m),
+        )
+    )
 
 
 def choose(problem: Problem, algorithm: str = "auto", func: str = "conv") -> Algorithm:

@@ -1,0 +1,281 @@
+"""Winograd minimal filtering F(2x2, 3x3) and F(4x4, 3x3) for 3x3 stride-1 convolutions.
+
+Lavin & Gray (arXiv:1509.09308) compute an ``m x m`` output tile of a 3x3 correlation from
+an ``a x a`` input tile (``a = m + 2``) with ``a*a`` multiplications instead of ``9*m*m``::
+
+    Y = A^T [ (G g G^T) * (B^T d B) ] A
+
+``U = G g G^T`` (weights) and ``V = B^T d B`` (input tiles) are transformed once; the
+element-wise product summed over input channels becomes ``a*a`` independent matrix products
+``M[xi] = U[xi] @ V[xi]`` of shape ``(C_out, C_in) @ (C_in, tiles)``, done by BLAS. The
+multiplication count of that stage is ``a^2 / (9 m^2)`` of the direct method: 4/9 for F(2x2)
+(2.25x fewer) and 1/4 for F(4x4) (4x fewer).
+
+The price is accuracy: the transforms of F(4x4, 3x3) have entries up to 8 and 1/24, so in
+float32 its error is about 10x that of F(2x2) (see :func:`multiplications` and the tests:
+both stay below 1e-3 relative to a float64 reference on unit-variance data).
+
+Padding is applied upstream; tiles that overhang the output are computed on zeros and
+cropped. Transforms are numba kernels parallel over ``(image, channel)`` planes, cached on
+disk.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from .gemm import gemm_efficiency
+
+__all__ = ["TRANSFORMS", "supports", "cost", "correlate", "multiplications"]
+
+_F2 = (
+    [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
+    [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]],
+    [[1, 1, 1, 0], [0, 1, -1, -1]],
+)
+_F4 = (
+    [
+        [4, 0, -5, 0, 1, 0],
+        [0, -4, -4, 1, 1, 0],
+        [0, 4, -4, -1, 1, 0],
+        [0, -2, -1, 2, 1, 0],
+        [0, 2, -1, -2, 1, 0],
+        [0, 4, 0, -5, 0, 1],
+    ],
+    [
+        [1 / 4, 0, 0],
+        [-1 / 6, -1 / 6, -1 / 6],
+        [-1 / 6, 1 / 6, -1 / 6],
+        [1 / 24, 1 / 12, 1 / 6],
+        [1 / 24, -1 / 12, 1 / 6],
+        [0, 0, 1],
+    ],
+    [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]],
+)
+#: ``{m: (B^T, G, A^T)}`` for output tile size ``m`` (Lavin & Gray 2016, section 4).
+TRANSFORMS = {m: tuple(np.array(t, dtype=np.float64) for t in f) for m, f in ((2, _F2), (4, _F4))}
+
+#: Largest transformed-tile workspace per chunk of the batch (bytes).
+WORKSPACE_BYTES = 32 * 2**20
+
+
+@functools.cache
+def _kernels():
+    try:
+        from numba import njit, prange
+    except ImportError as error:  # pragma: no cover
+        raise ImportError("algorithm 'winograd' needs numba: pip install convzoo[fast]") from error
+
+    opts = dict(parallel=True, cache=True, fastmath=True, nogil=True)
+
+    @njit(**opts)
+    def input_transform(xp, bt, th, tw, out):
+        # out: (a*a, C, n*th*tw) <- B^T d B of every a x a tile of xp (N, C, H, W).
+        # Rows first on whole image rows (long vectors), then columns across tiles.
+        n_batch, channels, height, width = xp.shape
+        a = bt.shape[0]
+        m = np.uint64(a - 2)
+        wide = tw * (a - 2) + 2
+        utw = np.uint64(tw)
+        for job in prange(n_batch * channels):
+            b, c = job // channels, job % channels
+            rows = np.zeros((a, wide), dtype=xp.dtype)
+            tmp = np.empty((a, wide), dtype=xp.dtype)
+            for ty in range(th):
+                for k in range(a):
+                    yy = ty * (a - 2) + k
+                    if yy < height:
+                        rows[k, :width] = xp[b, c, yy, :width]
+                    else:
+                        rows[k, :] = 0
+                for i in range(a):  # tmp = B^T rows
+                    tmp[i, :] = 0
+                    for k in range(a):
+                        coef = bt[i, k]
+                        if coef != 0:
+                            for q in range(wide):
+                                tmp[i, q] += coef * rows[k, q]
+                col = (b * th + ty) * tw
+                for i in range(a):  # V = tmp B, one tile per tx
+                    src = tmp[i]
+                    for j in range(a):
+                        dst = out[i * a + j, c, col : col + tw]
+                        dst[:] = 0
+                        for k in range(a):
+                            coef = bt[j, k]
+                            if coef != 0:
+                                uk = np.uint64(k)
+                                for tx in range(utw):
+                                    dst[tx] += coef * src[tx * m + uk]
+
+    @njit(**opts)
+    def output_transform(mm, at, n_batch, th, tw, oh, ow):
+        # mm: (a*a, K, n*th*tw) -> y (n, K, oh, ow) = A^T M A per tile, cropped
+        k_out = mm.shape[1]
+        m, a = at.shape
+        um = np.uint64(m)
+        utw = np.uint64(tw)
+        y = np.empty((n_batch, k_out, oh, ow), dtype=mm.dtype)
+        for job in prange(n_batch * k_out):
+            b, k = job // k_out, job % k_out
+            tmp = np.empty((m, a, tw), dtype=mm.dtype)
+            row = np.empty(tw * m, dtype=mm.dtype)
+            for ty in range(th):
+                col = (b * th + ty) * tw
+                for i in range(m):  # tmp = A^T M, vectors over tiles
+                    for j in range(a):
+                        acc = tmp[i, j]
+                        acc[:] = 0
+                        for q in range(a):
+                            coef = at[i, q]
+                            if coef != 0:
+                                src = mm[q * a + j, k, col : col + tw]
+                                for tx in range(tw):
+                                    acc[tx] += coef * src[tx]
+                for i in range(m):  # Y = tmp A, written as one output row
+                    yy = ty * m + i
+                    if yy >= oh:
+                        break
+                    for j in range(m):
+                        uj = np.uint64(j)
+                        for tx in range(utw):
+                            row[tx * um + uj] = 0
+                        for q in range(a):
+                            coef = at[j, q]
+                            if coef != 0:
+                                src = tmp[i, q]
+                                for tx in range(utw):
+                                    row[tx * um + uj] += coef * src[tx]
+                    y[b, k, yy, :] = row[:ow]
+        return y
+
+    return input_transform, output_transform
+
+
+def supports(problem, m: int = 4) -> bool:
+    """3x3 kernels, 2-D, stride 1, dilation 1, one group, numba present."""
+    from .direct import numba_available
+
+    return (
+        tuple(problem.weight_shape[2:]) == (3, 3)
+        and problem.stride == (1, 1)
+        and problem.dilation == (1, 1)
+        and problem.groups == 1
+        and numba_available()
+    )
+
+
+def _tiles(problem, m):
+    oh, ow = problem.output_spatial
+    return problem.input_shape[0] * math.ceil(oh / m) * math.ceil(ow / m)
+
+
+def multiplications(problem, m: int = 4) -> dict:
+    """Multiplications of the Winograd method against the direct method for ``problem``.
+
+    Returns a dict: ``direct`` (``N*K*C*9*H_out*W_out``), ``elementwise`` (the
+    ``a*a*K*C*tiles`` products that replace them, Lavin & Gray's count), ``transforms``
+    (multiplications by non-zero, non-unit transform entries, upper bound), and
+    ``saving`` (``direct / elementwise``; below ``9m^2/a^2`` when tiles overhang).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convzoo.engine.select import Problem
+    >>> p = Problem((1, 64, 58, 58), (64, 64, 3, 3), (1, 1), (1, 1), 1, np.dtype("float32"))
+    >>> counts = multiplications(p, 4)
+    >>> counts["direct"], counts["elementwise"], round(counts["saving"], 2)
+    (115605504, 28901376, 4.0)
+    >>> round(multiplications(p, 2)["saving"], 2)
+    2.25
+    """
+    bt, g, at = TRANSFORMS[m]
+    a = m + 2
+    c_out, c_in = problem.weight_shape[:2]
+    tiles = _tiles(problem, m)
+    elementwise = a * a * c_out * c_in * tiles
+
+    def scaled(matrix):  # entries that are neither 0 nor +-1 need a multiplication
+        return int(np.count_nonzero((matrix != 0) & (np.abs(matrix) != 1)))
+
+    per_input_tile = a * scaled(bt) * 2  # B^T d then (.) B: a columns/rows each
+    per_output_tile = a * scaled(at) + m * scaled(at)
+    transforms = tiles * (c_in * per_input_tile + c_out * per_output_tile)
+    return {
+        "direct": problem.macs,
+        "elementwise": elementwise,
+        "transforms": transforms,
+        "saving": problem.macs / elementwise,
+    }
+
+
+def cost(problem, m: int = 4) -> float:
+    """BLAS time of the ``a*a`` products plus transform passes (memory-speed units).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convzoo.engine.select import Problem
+    >>> from convzoo.engine import gemm
+    >>> p = Problem((8, 64, 58, 58), (64, 64, 3, 3), (1, 1), (1, 1), 1, np.dtype("float32"))
+    >>> bool(cost(p) < gemm.cost(p))
+    True
+    """
+    a = m + 2
+    c_out, c_in = problem.weight_shape[:2]
+    tiles = _tiles(problem, m)
+    products = a * a * c_out * c_in * tiles / gemm_efficiency(c_out, c_in, tiles)
+    transformed = a * a * tiles * (c_in + c_out)  # elements written, then read back
+    return products + 16 * transformed
+
+
+def _chunk(n_batch, per_image_bytes):
+    return max(1, min(n_batch, WORKSPACE_BYTES // max(per_image_bytes, 1)))
+
+
+def correlate(xp, w, stride=(1, 1), dilation=(1, 1), groups=1, m: int = 4):
+    """3x3 stride-1 correlation of a padded input by Winograd F(m x m, 3 x 3).
+
+    Parameters
+    ----------
+    xp : ndarray, shape (N, C_in, H + 2, W + 2)
+    w : ndarray, shape (C_out, C_in, 3, 3)
+    m : {2, 4}
+        Output tile size.
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, H, W)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(36.0).reshape(1, 1, 6, 6)
+    >>> w = np.ones((1, 1, 3, 3))
+    >>> y = correlate(x, w, m=2)
+    >>> y.shape, float(y[0, 0, 0, 0]), float(x[0, 0, :3, :3].sum())
+    ((1, 1, 4, 4), 63.0, 63.0)
+    """
+    input_transform, output_transform = _kernels()
+    bt, g, at = (t.astype(xp.dtype) for t in TRANSFORMS[m])
+    a = m + 2
+    n_batch, c_in, height, width = xp.shape
+    c_out = w.shape[0]
+    oh, ow = height - 2, width - 2
+    th, tw = math.ceil(oh / m), math.ceil(ow / m)
+    # U = G g G^T: (a, 3) (K, C, 3, 3) (3, a) -> (a*a, K, C)
+    u = np.einsum("ir,kcrs,js->ijkc", g, w.astype(xp.dtype, copy=False), g)
+    u = np.ascontiguousarray(u.reshape(a * a, c_out, c_in))
+    xp = np.ascontiguousarray(xp)
+    y = np.empty((n_batch, c_out, oh, ow), dtype=xp.dtype)
+    step = _chunk(n_batch, a * a * th * tw * (c_in + c_out) * xp.itemsize)
+    for start in range(0, n_batch, step):
+        part = xp[start : start + step]
+        v = np.empty((a * a, c_in, part.shape[0] * th * tw), dtype=xp.dtype)
+        input_transform(part, bt, th, tw, v)
+        mm = np.matmul(u, v)  # (a*a, K, C) @ (a*a, C, T) -> (a*a, K, T)
+        y[start : start + step] = output_transform(mm, at, part.shape[0], th, tw, oh, ow)
+    return y
