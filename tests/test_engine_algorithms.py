@@ -261,3 +261,27 @@ def test_winograd_counts_its_multiplications():
 def test_auto_picks_winograd_for_resnet_3x3():
     p = Problem((8, 64, 58, 58), (64, 64, 3, 3), (1, 1), (1, 1), 1, np.dtype("float32"))
     assert choose(p).name.startswith("winograd")
+
+
+# ---- FFT ------------------------------------------------------------------------------
+
+
+def test_auto_picks_fft_only_for_large_kernels():
+    large = Problem((2, 32, 80, 80), (32, 32, 13, 13), (1, 1), (1, 1), 1, np.dtype("float32"))
+    small = Problem((2, 32, 80, 80), (32, 32, 3, 3), (1, 1), (1, 1), 1, np.dtype("float32"))
+    assert choose(large).name == "fft"
+    assert choose(small).name != "fft"
+
+
+def test_fft_large_kernel_grouped_dilated_strided_matches_gemm():
+    x, w = _arrays((2, 4, 30, 27), (6, 2, 9, 7))
+    kw = dict(groups=2, dilation=(2, 1), stride=(1, 2), padding=3)
+    np.testing.assert_allclose(
+        conv(x, w, algorithm="fft", **kw), conv(x, w, algorithm="gemm", **kw), atol=1e-9
+    )
+    g = np.random.default_rng(2).standard_normal(conv(x, w, algorithm="gemm", **kw).shape)
+    for got, want in zip(
+        conv_backward(g, x, w, algorithm="fft", **kw),
+        conv_backward(g, x, w, algorithm="gemm", **kw),
+    ):
+        np.testing.assert_allclose(got, want, atol=1e-8)

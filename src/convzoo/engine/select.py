@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import direct, gemm, reference, winograd
+from . import direct, fft, gemm, reference, winograd
 from .adjoint import dilate_and_pad, transpose_weight
 
 __all__ = [
@@ -119,6 +119,11 @@ for _m in (2, 4):
             cost=functools.partial(winograd.cost, m=_m),
         )
     )
+
+
+register(
+    Algorithm("fft", fft.correlate, fft.correlate_weight_grad, supports=fft.supports, cost=fft.cost)
+)
 
 
 def choose(problem: Problem, algorithm: str = "auto", func: str = "conv") -> Algorithm:
