@@ -285,3 +285,24 @@ def test_fft_large_kernel_grouped_dilated_strided_matches_gemm():
         conv_backward(g, x, w, algorithm="gemm", **kw),
     ):
         np.testing.assert_allclose(got, want, atol=1e-8)
+
+
+def test_gemm_chunked_by_rows_matches_reference(monkeypatch):
+    from convzoo.engine import gemm
+
+    monkeypatch.setattr(gemm, "WORKSPACE_BYTES", 64)  # one output row per chunk
+    x, w = _arrays((2, 3, 9, 8), (4, 3, 3, 3))
+    kw = dict(stride=2, padding=1, dilation=(1, 2))
+    y = conv(x, w, algorithm="gemm", **kw)
+    np.testing.assert_allclose(y, conv(x, w, algorithm="reference", **kw), atol=1e-9)
+    g = np.random.default_rng(0).standard_normal(y.shape)
+    gx, gw, _ = conv_backward(g, x, w, algorithm="gemm", **kw)
+    rx, rw, _ = conv_backward(g, x, w, algorithm="reference", **kw)
+    np.testing.assert_allclose(gx, rx, atol=1e-9)
+    np.testing.assert_allclose(gw, rw, atol=1e-9)
+
+
+def test_auto_strided_backward_uses_col2im_not_zero_insertion():
+    g, w = np.zeros((8, 64, 112, 112)), np.zeros((64, 3, 7, 7))
+    chosen, native = choose_transpose(g, w, (2, 2), (1, 1), 1, (229, 229))
+    assert (chosen.name, native) == ("gemm", True)

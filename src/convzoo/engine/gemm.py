@@ -18,10 +18,12 @@ from .windows import windows
 __all__ = [
     "WORKSPACE_BYTES",
     "correlate",
+    "correlate_transpose",
     "correlate_weight_grad",
     "chunks",
     "cost",
     "gemm_efficiency",
+    "weight_grad_cost",
     "im2col",
 ]
 
@@ -29,7 +31,7 @@ __all__ = [
 WORKSPACE_BYTES = 32 * 2**20
 
 
-def chunks(n_batch: int, first_out: int, bytes_per_row: int, budget: int = WORKSPACE_BYTES):
+def chunks(n_batch: int, first_out: int, bytes_per_row: int, budget: int | None = None):
     """Split ``(batch, first output dim)`` into blocks whose im2col fits in ``budget``.
 
     Yields ``(slice_of_batch, slice_of_rows)`` pairs covering every output position once.
@@ -41,6 +43,7 @@ def chunks(n_batch: int, first_out: int, bytes_per_row: int, budget: int = WORKS
     >>> [(b.start, r.start, r.stop) for b, r in chunks(1, 10, 100, 450)]
     [(0, 0, 4), (0, 4, 8), (0, 8, 10)]
     """
+    budget = WORKSPACE_BYTES if budget is None else budget
     per_sample = bytes_per_row * first_out
     if per_sample <= budget:
         step = max(1, budget // max(per_sample, 1))
@@ -118,6 +121,29 @@ def cost(problem) -> float:
     copied = 0 if _pointwise(problem) and set(problem.stride) == {1} else 1
     im2col_elements = copied * problem.input_shape[0] * c_group * problem.groups * taps * positions
     return problem.macs / eff + 8 * im2col_elements
+
+
+def weight_grad_cost(problem) -> float:
+    """Cost of :func:`correlate_weight_grad`: products, plus im2col copies unless stride 1.
+
+    At stride 1 the shifted-GEMM form reads the input in place but multiplies over the
+    whole padded grid (the output gradient is embedded in zeros).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convzoo.engine.select import Problem
+    >>> p = Problem((8, 64, 58, 58), (64, 64, 3, 3), (1, 1), (1, 1), 1, np.dtype("float32"))
+    >>> bool(weight_grad_cost(p) < cost(p))
+    True
+    """
+    c_out, c_group, *kernel = problem.weight_shape
+    if _pointwise(problem) or set(problem.stride) != {1}:
+        return cost(problem)
+    padded = math.prod(problem.input_shape[2:])
+    eff = gemm_efficiency(c_out // problem.groups, padded, c_group)
+    grid = problem.macs * padded / math.prod(problem.output_spatial)
+    return grid / eff
 
 
 def _pointwise_input(xp, stride):
@@ -213,3 +239,43 @@ def _shifted_weight_grad(xp, g, kernel, dilation, groups):
             )
         dw[..., index] = total
     return dw.reshape(c_out, c_in // groups, *kernel)
+
+
+def correlate_transpose(g, w, stride, dilation, groups, full_spatial):
+    """Adjoint of :func:`correlate` by GEMM + col2im: no zeros inserted, no wasted products.
+
+    ``cols = W^T @ g`` gives, for every output position ``p`` and tap ``t``, the
+    contribution to input cell ``p*s + t*d``; scatter-adding each tap's slice back (col2im,
+    one strided ``+=`` per tap) assembles the input gradient. Chunked like the forward.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> correlate_transpose(np.ones((1, 1, 2)), np.ones((1, 1, 3)), (2,), (1,), 1, (5,))
+    array([[[1., 1., 2., 1., 1.]]])
+    """
+    kernel = w.shape[2:]
+    out = g.shape[2:]
+    n_batch, c_out = g.shape[:2]
+    c_group = w.shape[1]
+    taps = math.prod(kernel)
+    dtype = np.result_type(g, w)
+    weight_t = w.reshape(groups, c_out // groups, c_group * taps).swapaxes(
+        1, 2
+    )  # (G, C_g*K, C_out/G)
+    x = np.zeros((n_batch, c_group * groups, *full_spatial), dtype=dtype)
+    row_bytes = c_group * groups * taps * math.prod(out[1:]) * np.dtype(dtype).itemsize
+    for batch, rows in chunks(n_batch, out[0], row_bytes):
+        grad = g[batch, :, rows]
+        n, positions = grad.shape[0], grad.shape[2:]
+        grad = grad.reshape(n, groups, c_out // groups, -1)  # (n, G, C_out/G, P)
+        cols = np.matmul(weight_t, grad)  # (n, G, C_g*K, P)
+        cols = cols.reshape(n, c_group * groups, *kernel, *positions)  # (n, C, *k, *p)
+        for tap in np.ndindex(*kernel):
+            first = [t * d for t, d in zip(tap, dilation)]
+            first[0] += rows.start * stride[0]  # this chunk's first output row
+            target = tuple(
+                slice(f, f + (p - 1) * s + 1, s) for f, p, s in zip(first, positions, stride)
+            )
+            x[(batch, slice(None), *target)] += cols[(slice(None), slice(None), *tap)]
+    return x

@@ -67,6 +67,11 @@ class Algorithm:
     supports: Callable[[Problem], bool]
     cost: Callable[[Problem], float]
     transpose: Callable | None = None  # a direct transposed kernel, if the algorithm has one
+    weight_grad_cost: Callable[[Problem], float] | None = None  # defaults to ``cost``
+
+    def grad_cost(self, problem: Problem) -> float:
+        """Estimated cost of :attr:`weight_grad` on ``problem``."""
+        return (self.weight_grad_cost or self.cost)(problem)
 
 
 ALGORITHMS: dict[str, Algorithm] = {}
@@ -97,6 +102,8 @@ register(
         gemm.correlate_weight_grad,
         supports=lambda p: True,
         cost=gemm.cost,
+        transpose=gemm.correlate_transpose,
+        weight_grad_cost=gemm.weight_grad_cost,
     )
 )
 register(
@@ -117,6 +124,7 @@ for _m in (2, 4):
             gemm.correlate_weight_grad,  # the weight gradient is a long-K GEMM: no gain
             supports=functools.partial(winograd.supports, m=_m),
             cost=functools.partial(winograd.cost, m=_m),
+            weight_grad_cost=gemm.weight_grad_cost,
         )
     )
 
@@ -126,7 +134,9 @@ register(
 )
 
 
-def choose(problem: Problem, algorithm: str = "auto", func: str = "conv") -> Algorithm:
+def choose(
+    problem: Problem, algorithm: str = "auto", func: str = "conv", weight_grad: bool = False
+) -> Algorithm:
     """The algorithm to use for ``problem``: the named one, or the cheapest that supports it.
 
     Examples
@@ -138,7 +148,7 @@ def choose(problem: Problem, algorithm: str = "auto", func: str = "conv") -> Alg
     """
     if algorithm == "auto":
         usable = [a for a in ALGORITHMS.values() if a.supports(problem)]
-        return min(usable, key=lambda a: a.cost(problem))
+        return min(usable, key=lambda a: a.grad_cost(problem) if weight_grad else a.cost(problem))
     if algorithm not in ALGORITHMS:
         raise ValueError(
             f"{func}: algorithm must be 'auto' or one of {sorted(ALGORITHMS)}; got {algorithm!r}"
@@ -225,5 +235,5 @@ def correlate_weight_grad(xp, g, kernel, stride, dilation, groups, algorithm="au
     """Weight gradient of :func:`correlate` given the output gradient ``g``."""
     w_shape = (g.shape[1], xp.shape[1] // groups, *kernel)
     problem = Problem(xp.shape, w_shape, tuple(stride), tuple(dilation), groups, xp.dtype)
-    chosen = choose(problem, algorithm, func)
+    chosen = choose(problem, algorithm, func, weight_grad=True)
     return chosen.weight_grad(xp, g, kernel, stride, dilation, groups)
