@@ -1,0 +1,28 @@
+"""Run the convzoo benchmark suite; write benchmarks/results/results.{md,csv} and roofline.png.
+
+python benchmarks/run.py                 # full suite (takes several minutes)
+python benchmarks/run.py --quick         # smoke test
+python benchmarks/run.py --layers resnet3x3_64 conv1d_k9
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+
+from convzoo.bench import add_arguments, run_cli  # noqa: E402
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    parser.set_defaults(out=str(HERE / "results"))
+    return run_cli(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
