@@ -91,6 +91,11 @@ def test_auto_picks_direct_for_depthwise():
     assert choose(p).name == "direct"
 
 
+def test_auto_picks_direct_for_resnext_groups():
+    p = Problem((8, 128, 58, 58), (128, 4, 3, 3), (1, 1), (1, 1), 32, np.dtype("float32"))
+    assert choose(p).name == "direct"
+
+
 def test_auto_picks_gemm_for_pointwise():
     p = Problem((8, 256, 56, 56), (64, 256, 1, 1), (1, 1), (1, 1), 1, np.dtype("float32"))
     assert choose(p).name == "gemm"
@@ -103,7 +108,7 @@ def test_auto_depthwise_transpose_uses_native_kernel():
 
 
 def test_forcing_an_unsupported_algorithm_names_it():
-    x, w = _arrays((1, 2, 6, 6), (2, 2, 3, 3))
+    x, w = _arrays((1, 2, 6, 6, 6), (2, 2, 3, 3, 3))  # 3-D: no direct kernel
     with pytest.raises(ValueError, match="algorithm='direct' does not support"):
         conv(x, w, algorithm="direct")
 

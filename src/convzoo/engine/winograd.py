@@ -16,8 +16,8 @@ float32 its error is about 10x that of F(2x2) (see :func:`multiplications` and t
 both stay below 1e-3 relative to a float64 reference on unit-variance data).
 
 Padding is applied upstream; tiles that overhang the output are computed on zeros and
-cropped. Transforms are numba kernels parallel over ``(image, channel)`` planes, cached on
-disk.
+cropped. Transforms are numba kernels run in parallel over ``(image, channel)`` planes
+(:mod:`.parallel`), cached on disk.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import math
 import numpy as np
 
 from .gemm import gemm_efficiency
+from .parallel import parallel_for
 
 __all__ = ["TRANSFORMS", "supports", "cost", "correlate", "multiplications"]
 
@@ -65,14 +66,14 @@ WORKSPACE_BYTES = 32 * 2**20
 @functools.cache
 def _kernels():
     try:
-        from numba import njit, prange
+        from numba import njit
     except ImportError as error:  # pragma: no cover
         raise ImportError("algorithm 'winograd' needs numba: pip install convzoo[fast]") from error
 
-    opts = dict(parallel=True, cache=True, fastmath=True, nogil=True)
+    opts = dict(cache=True, fastmath=True, nogil=True)  # threads: see .parallel
 
     @njit(**opts)
-    def input_transform(xp, bt, th, tw, out):
+    def input_transform(start, stop, xp, bt, th, tw, out):
         # out: (a*a, C, n*th*tw) <- B^T d B of every a x a tile of xp (N, C, H, W).
         # Rows first on whole image rows (long vectors), then columns across tiles.
         n_batch, channels, height, width = xp.shape
@@ -80,7 +81,7 @@ def _kernels():
         m = np.uint64(a - 2)
         wide = tw * (a - 2) + 2
         utw = np.uint64(tw)
-        for job in prange(n_batch * channels):
+        for job in range(start, stop):
             b, c = job // channels, job % channels
             rows = np.zeros((a, wide), dtype=xp.dtype)
             tmp = np.empty((a, wide), dtype=xp.dtype)
@@ -112,14 +113,13 @@ def _kernels():
                                     dst[tx] += coef * src[tx * m + uk]
 
     @njit(**opts)
-    def output_transform(mm, at, n_batch, th, tw, oh, ow):
+    def output_transform(start, stop, mm, at, th, tw, y):
         # mm: (a*a, K, n*th*tw) -> y (n, K, oh, ow) = A^T M A per tile, cropped
-        k_out = mm.shape[1]
+        n_batch, k_out, oh, ow = y.shape
         m, a = at.shape
         um = np.uint64(m)
         utw = np.uint64(tw)
-        y = np.empty((n_batch, k_out, oh, ow), dtype=mm.dtype)
-        for job in prange(n_batch * k_out):
+        for job in range(start, stop):
             b, k = job // k_out, job % k_out
             tmp = np.empty((m, a, tw), dtype=mm.dtype)
             row = np.empty(tw * m, dtype=mm.dtype)
@@ -150,7 +150,6 @@ def _kernels():
                                 for tx in range(utw):
                                     row[tx * um + uj] += coef * src[tx]
                     y[b, k, yy, :] = row[:ow]
-        return y
 
     return input_transform, output_transform
 
@@ -266,16 +265,17 @@ def correlate(xp, w, stride=(1, 1), dilation=(1, 1), groups=1, m: int = 4):
     c_out = w.shape[0]
     oh, ow = height - 2, width - 2
     th, tw = math.ceil(oh / m), math.ceil(ow / m)
-    # U = G g G^T: (a, 3) (K, C, 3, 3) (3, a) -> (a*a, K, C)
-    u = np.einsum("ir,kcrs,js->ijkc", g, w.astype(xp.dtype, copy=False), g)
-    u = np.ascontiguousarray(u.reshape(a * a, c_out, c_in))
+    # U = G g G^T: (a, 3) @ (K, C, 3, 3) @ (3, a) -> (K, C, a, a) -> (a*a, K, C)
+    u = np.matmul(np.matmul(g, w.astype(xp.dtype, copy=False)), g.T)
+    u = np.ascontiguousarray(u.transpose(2, 3, 0, 1)).reshape(a * a, c_out, c_in)
     xp = np.ascontiguousarray(xp)
     y = np.empty((n_batch, c_out, oh, ow), dtype=xp.dtype)
     step = _chunk(n_batch, a * a * th * tw * (c_in + c_out) * xp.itemsize)
     for start in range(0, n_batch, step):
         part = xp[start : start + step]
         v = np.empty((a * a, c_in, part.shape[0] * th * tw), dtype=xp.dtype)
-        input_transform(part, bt, th, tw, v)
+        parallel_for(input_transform, part.shape[0] * c_in, part, bt, th, tw, v)
         mm = np.matmul(u, v)  # (a*a, K, C) @ (a*a, C, T) -> (a*a, K, T)
-        y[start : start + step] = output_transform(mm, at, part.shape[0], th, tw, oh, ow)
+        out = y[start : start + step]
+        parallel_for(output_transform, out.shape[0] * c_out, mm, at, th, tw, out)
     return y
