@@ -80,6 +80,7 @@ def machine(threads: int) -> dict:
     info["stream_gbs"] = measure.stream_gbs()
     info["peak_gflops"] = max(info["sgemm_gflops"].values())
     info["peak_gbs"] = max(info["stream_gbs"].values())
+    info["load_before"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return info
 
 
@@ -124,6 +125,7 @@ def run(settings: Settings, progress=None):
         if progress is not None:
             progress(layer.name)
         rows.append(run_layer(layer, settings, roofs))
+    roofs["load_after"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return rows, roofs
 
 

@@ -196,8 +196,15 @@ def cost(problem, m: int = 4) -> float:
     return products + 16 * transformed + 16 * moved
 
 
-def _chunk(n_batch, per_image_bytes):
-    return max(1, min(n_batch, WORKSPACE_BYTES // max(per_image_bytes, 1)))
+#: Fewest tiles per chunk: below this the ``a*a`` products get too thin for BLAS and the
+#: transformed weights are re-read for too little work.
+MIN_TILES = 384
+
+
+def _chunk(n_batch, per_image_bytes, tiles_per_image):
+    by_budget = WORKSPACE_BYTES // max(per_image_bytes, 1)
+    by_width = math.ceil(MIN_TILES / max(tiles_per_image, 1))
+    return max(1, min(n_batch, max(by_budget, by_width)))
 
 
 def correlate(xp, w, stride=(1, 1), dilation=(1, 1), groups=1, m: int = 4):
@@ -240,7 +247,7 @@ def correlate(xp, w, stride=(1, 1), dilation=(1, 1), groups=1, m: int = 4):
     extra = ((0, 0), (0, 0), (0, th * m + 2 - height), (0, tw * m + 2 - width))
     xp = np.ascontiguousarray(np.pad(xp, extra) if any(e for _, e in extra) else xp)
     y = np.empty((n_batch, c_out, oh, ow), dtype=xp.dtype)
-    step = _chunk(n_batch, a * a * th * tw * (2 * c_in + c_out) * xp.itemsize)
+    step = _chunk(n_batch, a * a * th * tw * (2 * c_in + c_out) * xp.itemsize, th * tw)
     for start in range(0, n_batch, step):
         part = xp[start : start + step]
         tiles = part.shape[0] * th * tw
