@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 #: Largest im2col workspace a call allocates (bytes).
-WORKSPACE_BYTES = 32 * 2**20
+WORKSPACE_BYTES = 8 * 2**20
 
 
 def chunks(n_batch: int, first_out: int, bytes_per_row: int, budget: int | None = None):
@@ -177,6 +177,9 @@ def correlate(xp, w, stride, dilation, groups):
     y = np.empty((n_batch, c_out, *out), dtype=np.result_type(xp, w))
     for batch, rows in chunks(n_batch, out[0], _row_bytes(view)):
         cols = im2col(view[batch, :, rows], groups)  # (n, G, C_g*K, P)
+        if rows.stop - rows.start == out[0]:  # whole images: multiply straight into y
+            np.matmul(weight, cols, out=y[batch].reshape(cols.shape[0], groups, -1, cols.shape[-1]))
+            continue
         block = np.matmul(weight, cols)  # (n, G, C_out/G, P)
         y[batch, :, rows] = block.reshape(block.shape[0], c_out, -1, *out[1:])
     return y
@@ -223,21 +226,22 @@ def _shifted_weight_grad(xp, g, kernel, dilation, groups):
     n_batch, c_in, *padded = xp.shape
     c_out = g.shape[1]
     length = math.prod(padded)
-    grad = np.zeros((n_batch, c_out, *padded), dtype=np.result_type(xp, g))
-    grad[(Ellipsis, *(slice(0, o) for o in g.shape[2:]))] = g
-    grad = grad.reshape(n_batch, groups, c_out // groups, length)  # (N, G, C_out/G, L)
-    x = xp.reshape(n_batch, groups, c_in // groups, length)  # (N, G, C_g, L)
+    dtype = np.result_type(xp, g)
     place = np.cumprod([1, *padded[::-1]])[-2::-1]  # flat stride of each spatial dim
-    dw = np.empty((groups, c_out // groups, c_in // groups, math.prod(kernel)), grad.dtype)
-    for index, tap in enumerate(np.ndindex(*kernel)):
-        off = int(sum(t * d * p for t, d, p in zip(tap, dilation, place, strict=True)))
-        total = 0
-        for n in range(n_batch):
+    offsets = [
+        int(sum(t * d * p for t, d, p in zip(tap, dilation, place, strict=True)))
+        for tap in np.ndindex(*kernel)
+    ]
+    dw = np.zeros((groups, c_out // groups, c_in // groups, len(offsets)), dtype)
+    embedded = np.zeros((c_out, *padded), dtype)  # one image at a time: bounded memory
+    inside = (Ellipsis, *(slice(0, o) for o in g.shape[2:]))
+    for n in range(n_batch):
+        embedded[inside] = g[n]
+        grad = embedded.reshape(groups, c_out // groups, length)  # (G, C_out/G, L)
+        x = xp[n].reshape(groups, c_in // groups, length)  # (G, C_g, L)
+        for index, off in enumerate(offsets):
             # (G, C_out/G, L-off) @ (G, L-off, C_g) -> (G, C_out/G, C_g)
-            total = total + np.matmul(
-                grad[n, :, :, : length - off], x[n, :, :, off:].swapaxes(1, 2)
-            )
-        dw[..., index] = total
+            dw[..., index] += np.matmul(grad[:, :, : length - off], x[:, :, off:].swapaxes(1, 2))
     return dw.reshape(c_out, c_in // groups, *kernel)
 
 
