@@ -174,7 +174,12 @@ def multiplications(problem, m: int = 4) -> dict:
 
 
 def cost(problem, m: int = 4) -> float:
-    """BLAS time of the ``a*a`` products plus transform passes (memory-speed units).
+    """BLAS time of the ``a*a`` products and of the two Kronecker transforms, plus the
+    gather/scatter passes and a per-BLAS-call overhead (units of :func:`.gemm.cost`).
+
+    The dense Kronecker transforms cost ``a^4`` per input tile and ``m^2 a^2`` per output
+    tile and channel, which is why F(4x4) (``a = 6``) wins over F(2x2) only when channels
+    are many: the measured crossover on a 2-core machine is near 128 channels.
 
     Examples
     --------
@@ -189,11 +194,14 @@ def cost(problem, m: int = 4) -> float:
     c_out, c_in = problem.weight_shape[:2]
     tiles = _tiles(problem, m)
     products = a * a * c_out * c_in * tiles / gemm_efficiency(c_out, c_in, tiles)
-    transformed = a * a * tiles * (c_in + c_out)  # elements written, then read back
-    moved = 0
+    kron = (a**4 * c_in + m * m * a * a * c_out) * tiles  # dense transform GEMMs
+    copied = (a * a * c_in + m * m * c_out) * tiles  # gather and scatter
     if problem.dilation != (1, 1):  # polyphase split and merge copy input and output
-        moved = math.prod(problem.input_shape) + c_out * math.prod(problem.output_spatial)
-    return products + 16 * transformed + 16 * moved
+        copied += math.prod(problem.input_shape) + c_out * math.prod(problem.output_spatial)
+    image_tiles = max(1, tiles // problem.input_shape[0])
+    chunks = math.ceil(problem.input_shape[0] / _chunk(problem.input_shape[0], 0, image_tiles))
+    calls = a * a * chunks  # small BLAS calls each pay a thread hand-off
+    return products + kron + 8 * copied + 20_000 * calls
 
 
 #: Fewest tiles per chunk: below this the ``a*a`` products get too thin for BLAS and the
