@@ -8,11 +8,16 @@ python benchmarks/run.py --layers resnet3x3_64 conv1d_k9
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
+if "--threads" in sys.argv[:-1]:  # BLAS reads its thread count once, when NumPy loads
+    count = sys.argv[sys.argv.index("--threads") + 1]
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", count)
+    os.environ.setdefault("OMP_NUM_THREADS", count)
 
 from convzoo.bench import add_arguments, run_cli  # noqa: E402
 

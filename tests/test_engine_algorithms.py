@@ -311,3 +311,30 @@ def test_auto_strided_backward_uses_col2im_not_zero_insertion():
     g, w = np.zeros((8, 64, 112, 112)), np.zeros((64, 3, 7, 7))
     chosen, native = choose_transpose(g, w, (2, 2), (1, 1), 1, (229, 229))
     assert (chosen.name, native) == ("gemm", True)
+
+
+def test_parallel_for_covers_every_job_once_with_any_thread_count():
+    from convzoo.engine import parallel
+
+    before = parallel.num_threads()
+    try:
+        for threads in (1, 3):
+            parallel.set_num_threads(threads)
+            seen = []
+            parallel.parallel_for(lambda a, b, out: out.extend(range(a, b)), 7, seen)
+            assert sorted(seen) == list(range(7))
+            x, w = _arrays((2, 4, 6, 5), (4, 1, 3, 3))
+            np.testing.assert_allclose(
+                conv(x, w, groups=4, algorithm="direct"),
+                conv(x, w, groups=4, algorithm="reference"),
+                atol=1e-12,
+            )
+    finally:
+        parallel.set_num_threads(before)
+
+
+def test_set_num_threads_rejects_zero():
+    from convzoo.engine import parallel
+
+    with pytest.raises(ValueError, match="set_num_threads: threads must be a positive int; got 0"):
+        parallel.set_num_threads(0)

@@ -43,8 +43,15 @@ class Settings:
 
 
 def set_threads(threads: int) -> dict:
-    """Give PyTorch and numba the same thread count; report what each uses."""
-    used = {}
+    """Give PyTorch, numba and convzoo's kernel pool the same thread count; report them.
+
+    NumPy's BLAS keeps the count it started with (``OPENBLAS_NUM_THREADS``, default all
+    cores): ``benchmarks/run.py --threads N`` sets that variable before NumPy loads.
+    """
+    from ..engine.parallel import num_threads, set_num_threads
+
+    set_num_threads(threads)
+    used = {"convzoo": num_threads()}
     try:
         import torch
 
