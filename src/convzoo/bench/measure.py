@@ -18,7 +18,13 @@ import tracemalloc
 
 import numpy as np
 
-__all__ = ["interleaved_medians", "peak_traced_bytes", "peak_sgemm_gflops", "stream_gbs"]
+__all__ = [
+    "interleaved_medians",
+    "interleaved_samples",
+    "peak_traced_bytes",
+    "peak_sgemm_gflops",
+    "stream_gbs",
+]
 
 
 def _time(fn) -> float:
@@ -36,6 +42,19 @@ def interleaved_medians(fns: dict, repeats: int, warmup: int = 1) -> dict:
     >>> sorted(out), all(v >= 0 for v in out.values())
     (['a', 'b'], True)
     """
+    samples = interleaved_samples(fns, repeats, warmup)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def interleaved_samples(fns: dict, repeats: int, warmup: int = 1) -> dict:
+    """Seconds of every timed call of each callable; rounds rotate the order of the callables.
+
+    Examples
+    --------
+    >>> out = interleaved_samples({"a": lambda: None}, 4)
+    >>> len(out["a"])
+    4
+    """
     names = list(fns)
     for _ in range(warmup):
         for name in names:
@@ -45,7 +64,7 @@ def interleaved_medians(fns: dict, repeats: int, warmup: int = 1) -> dict:
         order = names[r % len(names) :] + names[: r % len(names)]
         for name in order:
             samples[name].append(_time(fns[name]))
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return samples
 
 
 def peak_traced_bytes(fn) -> int:

@@ -56,7 +56,9 @@ def to_markdown(rows, roofs, settings=None) -> str:
         f"\n**Geometric means** (convzoo / PyTorch time): forward **{s['fwd_geomean']:.2f}x** "
         f"(target ≤ {TARGETS['fwd_geomean']}), backward **{s['bwd_geomean']:.2f}x** "
         f"(target ≤ {TARGETS['bwd_geomean']}); convzoo is **{s['vs_numpy_geomean']:.0f}x** faster "
-        f"than the textbook NumPy im2col + matmul (target ≥ {TARGETS['vs_numpy_geomean']:.0f}x).\n"
+        f"than the textbook NumPy im2col + matmul (target ≥ {TARGETS['vs_numpy_geomean']:.0f}x). "
+        f"Best-of-repeats ratios (less sensitive to other jobs; CSV columns *_ratio_best): "
+        f"forward {s['fwd_geomean_best']:.2f}x, backward {s['bwd_geomean_best']:.2f}x.\n"
     )
     misses = (
         f"Forward misses (> {TARGETS['fwd_each']}x, fused > {TARGETS['fused']}x): "
