@@ -4,8 +4,9 @@
 / col2im on BLAS), ``direct`` (numba depthwise and narrow-group kernels), ``winograd``
 (F(2x2,3x3), F(4x4,3x3)) and ``fft`` are the fast algorithms; ``fused`` holds the fused
 depthwise + pointwise and shuffle + grouped-pointwise kernels; ``select`` chooses between
-every registered algorithm by cost; ``parallel`` runs numba kernels on a thread pool. Inputs arrive already padded: padding
-modes live in :mod:`convzoo.padding`, argument checks in :mod:`convzoo.spec`.
+every registered algorithm by cost; ``parallel`` runs numba kernels on a thread pool.
+Inputs arrive already padded: padding modes live in :mod:`convzoo.padding`, argument checks
+in :mod:`convzoo.spec`.
 """
 
 from .select import (

@@ -125,6 +125,86 @@ def _kernels():
     return forward, transpose, weight_grad
 
 
+@functools.cache
+def _flat_kernels():
+    """Stride-1 kernels on the flattened padded plane: one long vector loop per tap.
+
+    At stride 1, output ``(r, q)`` and tap ``(i, j)`` read flat input cell
+    ``r*W + q + i*dh*W + j*dw`` (``W`` the padded width): computing on the padded grid
+    (``(oh-1)*W + ow`` cells, the extra columns are discarded) turns each tap into one
+    contiguous multiply-add over the whole plane instead of ``oh`` short row loops.
+    """
+    from numba import njit
+
+    opts = dict(cache=True, fastmath=True, nogil=True)
+
+    @njit(**opts)
+    def forward(start, stop, xp, w, dh, dw, y, per_group):
+        c_out, c_group, kh, kw = w.shape
+        oh, ow, width = y.shape[2], y.shape[3], xp.shape[3]
+        span = np.uint64((oh - 1) * width + ow)
+        acc = np.empty(span, dtype=y.dtype)
+        for job in range(start, stop):  # (image, output channel) planes
+            b, o = job // c_out, job % c_out
+            first = (o // per_group) * c_group
+            acc[:] = 0
+            for ci in range(c_group):
+                flat = xp[b, first + ci].reshape(xp.shape[2] * width)
+                for i in range(kh):
+                    for j in range(kw):
+                        wv = w[o, ci, i, j]
+                        off = np.uint64(i * dh * width + j * dw)
+                        for p in range(span):
+                            acc[p] += wv * flat[p + off]
+            for r in range(oh):
+                y[b, o, r, :] = acc[r * width : r * width + ow]
+
+    @njit(**opts)
+    def transpose(start, stop, g, w, dh, dw, x, per_group):
+        oh, ow = g.shape[2], g.shape[3]
+        c_group, kh, kw = w.shape[1], w.shape[2], w.shape[3]
+        c_in, width = x.shape[1], x.shape[3]
+        span = np.uint64((oh - 1) * width + ow)
+        grid = np.zeros(span, dtype=x.dtype)  # g on the padded grid; gaps stay zero
+        for job in range(start, stop):  # (image, input channel) planes
+            b, c = job // c_in, job % c_in
+            grp, ci = c // c_group, c % c_group
+            flat = x[b, c].reshape(x.shape[2] * width)
+            for o in range(grp * per_group, (grp + 1) * per_group):
+                for r in range(oh):
+                    grid[r * width : r * width + ow] = g[b, o, r]
+                for i in range(kh):
+                    for j in range(kw):
+                        wv = w[o, ci, i, j]
+                        off = np.uint64(i * dh * width + j * dw)
+                        for p in range(span):
+                            flat[p + off] += wv * grid[p]
+
+    @njit(**opts)
+    def weight_grad(start, stop, xp, g, dh, dw, per_group, out):
+        n_batch, _, oh, ow = g.shape
+        c_group, kh, kw = out.shape[1], out.shape[2], out.shape[3]
+        width = xp.shape[3]
+        span = np.uint64((oh - 1) * width + ow)
+        grid = np.zeros(span, dtype=out.dtype)
+        for o in range(start, stop):  # output channels
+            first = (o // per_group) * c_group
+            for b in range(n_batch):
+                for r in range(oh):
+                    grid[r * width : r * width + ow] = g[b, o, r]
+                for ci in range(c_group):
+                    flat = xp[b, first + ci].reshape(xp.shape[2] * width)
+                    for i in range(kh):
+                        for j in range(kw):
+                            off = np.uint64(i * dh * width + j * dw)
+                            part = grid[0] * 0
+                            for p in range(span):
+                                part += grid[p] * flat[p + off]
+                            out[o, ci, i, j] += part
+
+    return forward, transpose, weight_grad
+
+
 def supports(problem) -> bool:
     """1-D or 2-D, at most :data:`MAX_GROUP_CHANNELS` input channels per group, numba present."""
     return (
@@ -176,7 +256,10 @@ def correlate(xp, w, stride, dilation, groups):
     per_group = w.shape[0] // groups
     y = np.empty((x4.shape[0], w.shape[0], oh, ow), dtype=xp.dtype)  # allocated by NumPy
     x4, w4 = np.ascontiguousarray(x4), np.ascontiguousarray(w4)
-    parallel_for(forward, y.shape[0] * y.shape[1], x4, w4, sh, sw, dh, dw, y, per_group)
+    if (sh, sw) == (1, 1):
+        parallel_for(_flat_kernels()[0], y.shape[0] * y.shape[1], x4, w4, dh, dw, y, per_group)
+    else:
+        parallel_for(forward, y.shape[0] * y.shape[1], x4, w4, sh, sw, dh, dw, y, per_group)
     return y[:, :, 0] if one_d else y
 
 
@@ -197,7 +280,11 @@ def correlate_transpose(g, w, stride, dilation, groups, full_spatial):
     per_group = w.shape[0] // groups
     x = np.zeros((g4.shape[0], w.shape[1] * groups, fh, fw), dtype=g.dtype)
     g4, w4 = np.ascontiguousarray(g4), np.ascontiguousarray(w4)
-    parallel_for(transpose, x.shape[0] * x.shape[1], g4, w4, sh, sw, dh, dw, x, per_group)
+    jobs = x.shape[0] * x.shape[1]
+    if (sh, sw) == (1, 1):
+        parallel_for(_flat_kernels()[1], jobs, g4, w4, dh, dw, x, per_group)
+    else:
+        parallel_for(transpose, jobs, g4, w4, sh, sw, dh, dw, x, per_group)
     return x[:, :, 0] if one_d else x
 
 
@@ -217,7 +304,10 @@ def correlate_weight_grad(xp, g, kernel, stride, dilation, groups):
     (sh, sw), (dh, dw) = _pairs(stride), _pairs(dilation)
     kh, kw = _pairs(kernel)
     per_group = g.shape[1] // groups
-    out = np.empty((g.shape[1], xp.shape[1] // groups, kh, kw), dtype=x4.dtype)
-    args = (np.ascontiguousarray(x4), np.ascontiguousarray(g4), sh, sw, dh, dw, per_group, out)
-    parallel_for(weight_grad, g.shape[1], *args)
+    out = np.zeros((g.shape[1], xp.shape[1] // groups, kh, kw), dtype=x4.dtype)
+    x4, g4 = np.ascontiguousarray(x4), np.ascontiguousarray(g4)
+    if (sh, sw) == (1, 1):
+        parallel_for(_flat_kernels()[2], g.shape[1], x4, g4, dh, dw, per_group, out)
+    else:
+        parallel_for(weight_grad, g.shape[1], x4, g4, sh, sw, dh, dw, per_group, out)
     return out[:, :, 0] if one_d else out
