@@ -44,6 +44,22 @@ def _band_kernel():
         c_mid, rows, ow = out.shape
         kh, kw = w.shape[2], w.shape[3]
         usw, uow = np.uint64(sw), np.uint64(ow)
+        width = xp.shape[3]
+        if sh == 1 and sw == 1:  # flattened padded plane: one long vector loop per tap
+            span = np.uint64((rows - 1) * width + ow)
+            acc = np.empty(span, dtype=out.dtype)
+            for o in range(start, stop):
+                flat = xp[b, o // mult].reshape(xp.shape[2] * width)
+                acc[:] = 0
+                for i in range(kh):
+                    for j in range(kw):
+                        wv = w[o, 0, i, j]
+                        off = np.uint64((r0 + i * dh) * width + j * dw)
+                        for p in range(span):
+                            acc[p] += wv * flat[p + off]
+                for r in range(rows):
+                    out[o, r, :] = acc[r * width : r * width + ow]
+            return
         for o in range(start, stop):  # channels of the band
             plane = xp[b, o // mult]
             for r in range(rows):
