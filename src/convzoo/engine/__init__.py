@@ -1,8 +1,12 @@
 """The convolution engine: one general N-d correlation and the algorithms that compute it.
 
-``reference`` is the executable specification (plain loops); ``gemm`` the vectorised default;
-``select`` chooses between every registered algorithm. Inputs arrive already padded: padding
-modes live in :mod:`convzoo.padding`, argument checks in :mod:`convzoo.spec`.
+``reference`` is the executable specification (plain loops); ``gemm`` (im2col / shifted GEMM
+/ col2im on BLAS), ``direct`` (numba depthwise and narrow-group kernels), ``winograd``
+(F(2x2,3x3), F(4x4,3x3)) and ``fft`` are the fast algorithms; ``fused`` holds the fused
+depthwise + pointwise and shuffle + grouped-pointwise kernels; ``select`` chooses between
+every registered algorithm by cost; ``parallel`` runs numba kernels on a thread pool.
+Inputs arrive already padded: padding modes live in :mod:`convzoo.padding`, argument checks
+in :mod:`convzoo.spec`.
 """
 
 from .select import (

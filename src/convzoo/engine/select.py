@@ -9,13 +9,14 @@ convolutions and input gradients go through the same selection (see :mod:`.adjoi
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import gemm, reference
+from . import direct, fft, gemm, reference, winograd
 from .adjoint import dilate_and_pad, transpose_weight
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "ALGORITHMS",
     "register",
     "choose",
+    "choose_transpose",
     "correlate",
     "correlate_transpose",
     "correlate_weight_grad",
@@ -65,6 +67,11 @@ class Algorithm:
     supports: Callable[[Problem], bool]
     cost: Callable[[Problem], float]
     transpose: Callable | None = None  # a direct transposed kernel, if the algorithm has one
+    weight_grad_cost: Callable[[Problem], float] | None = None  # defaults to ``cost``
+
+    def grad_cost(self, problem: Problem) -> float:
+        """Estimated cost of :attr:`weight_grad` on ``problem``."""
+        return (self.weight_grad_cost or self.cost)(problem)
 
 
 ALGORITHMS: dict[str, Algorithm] = {}
@@ -94,12 +101,42 @@ register(
         gemm.correlate,
         gemm.correlate_weight_grad,
         supports=lambda p: True,
-        cost=lambda p: p.macs,
+        cost=gemm.cost,
+        transpose=gemm.correlate_transpose,
+        weight_grad_cost=gemm.weight_grad_cost,
     )
+)
+register(
+    Algorithm(
+        "direct",
+        direct.correlate,
+        direct.correlate_weight_grad,
+        supports=direct.supports,
+        cost=direct.cost,
+        transpose=direct.correlate_transpose,
+    )
+)
+for _m in (2, 4):
+    register(
+        Algorithm(
+            f"winograd_f{_m}",
+            functools.partial(winograd.correlate, m=_m),
+            gemm.correlate_weight_grad,  # the weight gradient is a long-K GEMM: no gain
+            supports=functools.partial(winograd.supports, m=_m),
+            cost=functools.partial(winograd.cost, m=_m),
+            weight_grad_cost=gemm.weight_grad_cost,
+        )
+    )
+
+
+register(
+    Algorithm("fft", fft.correlate, fft.correlate_weight_grad, supports=fft.supports, cost=fft.cost)
 )
 
 
-def choose(problem: Problem, algorithm: str = "auto", func: str = "conv") -> Algorithm:
+def choose(
+    problem: Problem, algorithm: str = "auto", func: str = "conv", weight_grad: bool = False
+) -> Algorithm:
     """The algorithm to use for ``problem``: the named one, or the cheapest that supports it.
 
     Examples
@@ -111,7 +148,7 @@ def choose(problem: Problem, algorithm: str = "auto", func: str = "conv") -> Alg
     """
     if algorithm == "auto":
         usable = [a for a in ALGORITHMS.values() if a.supports(problem)]
-        return min(usable, key=lambda a: a.cost(problem))
+        return min(usable, key=lambda a: a.grad_cost(problem) if weight_grad else a.cost(problem))
     if algorithm not in ALGORITHMS:
         raise ValueError(
             f"{func}: algorithm must be 'auto' or one of {sorted(ALGORITHMS)}; got {algorithm!r}"
@@ -136,21 +173,67 @@ def correlate(xp, w, stride, dilation, groups, algorithm="auto", func="conv"):
     return chosen.correlate(xp, w, stride, dilation, groups)
 
 
+def _adjoint_problem(g, w, stride, dilation, groups, full_spatial) -> Problem:
+    """The stride-1 forward problem the zero-insertion adjoint hands to an algorithm."""
+    kernel = w.shape[2:]
+    reach = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
+    padded = tuple(f + r for f, r in zip(full_spatial, reach, strict=True))
+    c_in = w.shape[1] * groups
+    return Problem(
+        (g.shape[0], g.shape[1], *padded),
+        (c_in, w.shape[0] // groups, *kernel),
+        (1,) * len(kernel),
+        tuple(dilation),
+        groups,
+        g.dtype,
+    )
+
+
+def choose_transpose(g, w, stride, dilation, groups, full_spatial, algorithm="auto", func="conv"):
+    """``(algorithm, direct)`` for the adjoint: a native ``transpose`` kernel if the chosen
+    algorithm has one (``direct=True``), else the algorithm run on the zero-inserted problem.
+
+    With ``'auto'`` every way is costed: native kernels at the forward problem's cost, the
+    derived way at the cost of the (larger, stride-1) problem it really computes.
+    """
+    forward = Problem(
+        (g.shape[0], w.shape[1] * groups, *full_spatial),
+        tuple(w.shape),
+        tuple(stride),
+        tuple(dilation),
+        groups,
+        g.dtype,
+    )
+    derived = _adjoint_problem(g, w, stride, dilation, groups, full_spatial)
+    if algorithm != "auto":
+        chosen = ALGORITHMS.get(algorithm)
+        if chosen is not None and chosen.transpose is not None and chosen.supports(forward):
+            return chosen, True
+        return choose(derived, algorithm, func), False
+    options = [(a.cost(forward), a.name, a, True) for a in ALGORITHMS.values()
+               if a.transpose is not None and a.supports(forward)]  # fmt: skip
+    options += [(a.cost(derived), a.name, a, False) for a in ALGORITHMS.values()
+                if a.supports(derived)]  # fmt: skip
+    _, _, chosen, native = min(options, key=lambda option: option[:2])
+    return chosen, native
+
+
 def correlate_transpose(
     g, w, stride, dilation, groups, full_spatial, algorithm="auto", func="conv"
 ):
     """Adjoint of :func:`correlate` in its input, uncropped: ``(N, C_in, *full_spatial)``."""
-    if algorithm != "auto" and algorithm in ALGORITHMS and ALGORITHMS[algorithm].transpose:
-        return ALGORITHMS[algorithm].transpose(g, w, stride, dilation, groups, full_spatial)
+    chosen, native = choose_transpose(g, w, stride, dilation, groups, full_spatial, algorithm, func)
+    if native:
+        return chosen.transpose(g, w, stride, dilation, groups, full_spatial)
     kernel = w.shape[2:]
     z = dilate_and_pad(g, kernel, stride, dilation, full_spatial)
     ones = (1,) * len(kernel)
-    return correlate(z, transpose_weight(w, groups), ones, dilation, groups, algorithm, func)
+    return chosen.correlate(z, transpose_weight(w, groups), ones, dilation, groups)
 
 
 def correlate_weight_grad(xp, g, kernel, stride, dilation, groups, algorithm="auto", func="conv"):
     """Weight gradient of :func:`correlate` given the output gradient ``g``."""
     w_shape = (g.shape[1], xp.shape[1] // groups, *kernel)
     problem = Problem(xp.shape, w_shape, tuple(stride), tuple(dilation), groups, xp.dtype)
-    chosen = choose(problem, algorithm, func)
+    chosen = choose(problem, algorithm, func, weight_grad=True)
     return chosen.weight_grad(xp, g, kernel, stride, dilation, groups)

@@ -1,0 +1,133 @@
+"""Measurements: interleaved median timings, peak traced memory, and the machine's roofline.
+
+Timings alternate between contenders (convzoo, PyTorch, ...) inside each repeat, rotating
+the order, so a slow patch of a shared machine hits both; the median of the repeats is
+reported. The roofline's two roofs are measured here too: peak single-precision GEMM
+GFLOP/s (a large ``float32`` matmul, best of NumPy and PyTorch) and streaming bandwidth
+(a STREAM-style triad ``a = b + s*c`` on arrays far larger than the caches, best of NumPy
+and PyTorch, counting 3 arrays moved). Williams, Waterman & Patterson, "Roofline", CACM
+2009.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+import tracemalloc
+
+import numpy as np
+
+__all__ = [
+    "interleaved_medians",
+    "interleaved_samples",
+    "peak_traced_bytes",
+    "peak_sgemm_gflops",
+    "stream_gbs",
+]
+
+
+def _time(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def interleaved_medians(fns: dict, repeats: int, warmup: int = 1) -> dict:
+    """Median seconds per call of each zero-argument callable, timed in interleaved rounds.
+
+    Examples
+    --------
+    >>> out = interleaved_medians({"a": lambda: None, "b": lambda: sum(range(100))}, 3)
+    >>> sorted(out), all(v >= 0 for v in out.values())
+    (['a', 'b'], True)
+    """
+    samples = interleaved_samples(fns, repeats, warmup)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def interleaved_samples(fns: dict, repeats: int, warmup: int = 1) -> dict:
+    """Seconds of every timed call of each callable; rounds rotate the order of the callables.
+
+    Examples
+    --------
+    >>> out = interleaved_samples({"a": lambda: None}, 4)
+    >>> len(out["a"])
+    4
+    """
+    names = list(fns)
+    for _ in range(warmup):
+        for name in names:
+            fns[name]()
+    samples = {name: [] for name in names}
+    for r in range(repeats):
+        order = names[r % len(names) :] + names[: r % len(names)]
+        for name in order:
+            samples[name].append(_time(fns[name]))
+    return samples
+
+
+def peak_traced_bytes(fn) -> int:
+    """Peak bytes allocated through Python's and NumPy's allocators during one call.
+
+    Counts every array the call creates (its output included) at its high-water mark.
+    Memory that numba kernels allocate internally is not traced: convzoo's kernels receive
+    their output arrays from NumPy, so only small per-thread scratch buffers escape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> peak_traced_bytes(lambda: np.ones(1_000_000)) >= 8_000_000
+    True
+    """
+    gc.collect()
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak
+
+
+def peak_sgemm_gflops(size: int = 2048, repeats: int = 5) -> dict:
+    """Best float32 GEMM rate (GFLOP/s) of NumPy's BLAS and, if present, PyTorch's."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((size, size), dtype=np.float32)
+    b = rng.standard_normal((size, size), dtype=np.float32)
+    flops = 2.0 * size**3
+    rates = {"numpy": flops / min(_time(lambda: a @ b) for _ in range(repeats)) / 1e9}
+    try:
+        import torch
+
+        ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+        rates["torch"] = flops / min(_time(lambda: ta @ tb) for _ in range(repeats)) / 1e9
+    except ImportError:  # pragma: no cover
+        pass
+    return rates
+
+
+def stream_gbs(megabytes: int = 128, repeats: int = 5) -> dict:
+    """Best triad bandwidth (GB/s) ``a = b + 3*c`` of NumPy and, if present, PyTorch."""
+    n = megabytes * 2**20 // 4
+    b = np.ones(n, np.float32)
+    c = np.ones(n, np.float32)
+    a = np.empty(n, np.float32)
+    moved = 3 * a.nbytes
+
+    def triad():
+        np.multiply(c, 3.0, out=a)
+        np.add(a, b, out=a)
+
+    # two NumPy passes move 5 arrays; count them honestly
+    rates = {"numpy": 5 * a.nbytes / min(_time(triad) for _ in range(repeats)) / 1e9}
+    try:
+        import torch
+
+        ta, tb, tc = (torch.from_numpy(v) for v in (a, b, c))
+        best = min(_time(lambda: torch.add(tb, tc, alpha=3.0, out=ta)) for _ in range(repeats))
+        rates["torch"] = moved / best / 1e9
+    except ImportError:  # pragma: no cover
+        pass
+    return rates

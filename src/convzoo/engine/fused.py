@@ -1,0 +1,208 @@
+"""Fused kernels: depthwise + pointwise, and channel shuffle + pointwise grouped convolution.
+
+*Depthwise separable* convolution (Chollet, "Xception", arXiv:1610.02357; Howard et al.,
+"MobileNets", arXiv:1704.04861) is a depthwise convolution followed by a 1x1 convolution.
+Run one after the other, the depthwise result (as large as the input) is written to memory
+and read back. Here it is computed one band of output rows at a time, for all channels, into
+a buffer that stays in cache, and immediately multiplied by the pointwise matrix: the full
+intermediate never exists.
+
+*Channel shuffle* (Zhang et al., "ShuffleNet", arXiv:1707.01083) permutes channels so that a
+following grouped convolution mixes information across groups. Shuffled channel ``k`` is
+input channel ``(k % s) * (C/s) + k // s`` (``s`` shuffle groups); the channels a conv group
+reads that share ``k % s`` are therefore *consecutive* input channels. The fused version
+multiplies those contiguous input blocks in place by the matching weight columns, so the
+shuffled tensor is never materialised.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from .parallel import parallel_for
+
+__all__ = ["band_rows", "depthwise_pointwise", "shuffle_blocks", "shuffle_pointwise_grouped"]
+
+#: Target size of the depthwise band buffer (bytes): about the last-level cache share of a
+#: core. Smaller bands mean more, thinner matrix products (measured slower on 2 cores).
+BAND_BYTES = 4 * 2**20
+
+
+@functools.cache
+def _band_kernel():
+    try:
+        from numba import njit
+    except ImportError as error:  # pragma: no cover
+        raise ImportError("fused kernels need numba: pip install convzoo[fast]") from error
+
+    @njit(cache=True, fastmath=True, nogil=True)
+    def depthwise_band(start, stop, xp, w, b, r0, sh, sw, dh, dw, mult, out):
+        # out: (C_mid, rows, ow) <- depthwise rows r0 .. r0+rows of image b
+        c_mid, rows, ow = out.shape
+        kh, kw = w.shape[2], w.shape[3]
+        usw, uow = np.uint64(sw), np.uint64(ow)
+        width = xp.shape[3]
+        if sh == 1 and sw == 1:  # flattened padded plane: one long vector loop per tap
+            span = np.uint64((rows - 1) * width + ow)
+            acc = np.empty(span, dtype=out.dtype)
+            for o in range(start, stop):
+                flat = xp[b, o // mult].reshape(xp.shape[2] * width)
+                acc[:] = 0
+                for i in range(kh):
+                    for j in range(kw):
+                        wv = w[o, 0, i, j]
+                        off = np.uint64((r0 + i * dh) * width + j * dw)
+                        for p in range(span):
+                            acc[p] += wv * flat[p + off]
+                for r in range(rows):
+                    out[o, r, :] = acc[r * width : r * width + ow]
+            return
+        for o in range(start, stop):  # channels of the band
+            plane = xp[b, o // mult]
+            for r in range(rows):
+                acc = out[o, r]
+                acc[:] = 0
+                for i in range(kh):
+                    src = plane[(r0 + r) * sh + i * dh]
+                    for j in range(kw):
+                        wv = w[o, 0, i, j]
+                        off = np.uint64(j * dw)
+                        if sw == 1:
+                            for q in range(uow):
+                                acc[q] += wv * src[q + off]
+                        else:
+                            for q in range(uow):
+                                acc[q] += wv * src[q * usw + off]
+
+    return depthwise_band
+
+
+def band_rows(channels: int, out_width: int, itemsize: int, budget: int = BAND_BYTES) -> int:
+    """Output rows per band so that the ``(channels, rows, out_width)`` buffer fits ``budget``.
+
+    Examples
+    --------
+    >>> band_rows(128, 56, 4, budget=512 * 2**10)
+    18
+    """
+    return max(1, budget // max(1, channels * out_width * itemsize))
+
+
+def depthwise_pointwise(xp, dw, pw, stride, dilation):
+    """Depthwise then pointwise correlation of a padded 2-D input, band by band.
+
+    Parameters
+    ----------
+    xp : ndarray, shape (N, C, H_pad, W_pad)
+    dw : ndarray, shape (m*C, 1, kh, kw)
+    pw : ndarray, shape (C_out, m*C, 1, 1)
+    stride, dilation : tuple of 2 int
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, H_out, W_out)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = depthwise_pointwise(np.ones((1, 2, 4, 4)), np.ones((2, 1, 3, 3)),
+    ...                         np.ones((3, 2, 1, 1)), (1, 1), (1, 1))
+    >>> y.shape, float(y[0, 0, 0, 0])
+    ((1, 3, 2, 2), 18.0)
+    """
+    kernel = _band_kernel()
+    dtype = xp.dtype
+    xp = np.ascontiguousarray(xp)
+    dw = np.ascontiguousarray(dw, dtype=dtype)
+    n_batch, c_in, h_pad, w_pad = xp.shape
+    c_mid, _, kh, kw = dw.shape
+    (sh, sw), (dh, dwd) = stride, dilation
+    oh = (h_pad - dh * (kh - 1) - 1) // sh + 1
+    ow = (w_pad - dwd * (kw - 1) - 1) // sw + 1
+    c_out = pw.shape[0]
+    matrix = np.ascontiguousarray(pw.reshape(c_out, c_mid), dtype=dtype)  # (C_out, C_mid)
+    y = np.empty((n_batch, c_out, oh, ow), dtype=dtype)
+    flat = y.reshape(n_batch, c_out, oh * ow)  # (N, C_out, P): a view of y
+    rows = min(oh, band_rows(c_mid, ow, xp.itemsize))
+    buffer = np.empty((c_mid, rows, ow), dtype=dtype)
+    mult = c_mid // c_in
+    for b in range(n_batch):
+        for r0 in range(0, oh, rows):
+            band = buffer[:, : min(rows, oh - r0)]  # (C_mid, rows, ow)
+            parallel_for(kernel, c_mid, xp, dw, b, r0, sh, sw, dh, dwd, mult, band)
+            # (C_out, C_mid) @ (C_mid, rows*ow) -> written straight into y's rows
+            np.matmul(
+                matrix, band.reshape(c_mid, -1), out=flat[b, :, r0 * ow : r0 * ow + band[0].size]
+            )
+    return y
+
+
+def shuffle_blocks(channels: int, shuffle_groups: int, groups: int):
+    """For each conv group, the contiguous input blocks it reads after a channel shuffle.
+
+    Returns a list (one entry per conv group) of ``(first_input_channel, n_channels,
+    weight_columns)`` triples: the group's shuffled channels ``k`` with ``k % s == a`` are
+    input channels ``a*(C/s) + k//s``, consecutive in ``k//s``.
+
+    Examples
+    --------
+    >>> [[(c, n, cols.tolist()) for c, n, cols in g] for g in shuffle_blocks(6, 2, 2)]
+    [[(0, 2, [0, 2]), (3, 1, [1])], [(4, 2, [0, 2]), (2, 1, [1])]]
+    """
+    per_shuffle = channels // shuffle_groups
+    per_group = channels // groups
+    plan = []
+    for g in range(groups):
+        k = np.arange(g * per_group, (g + 1) * per_group)
+        blocks = []
+        for a in range(shuffle_groups):
+            cols = np.flatnonzero(k % shuffle_groups == a)
+            if cols.size:
+                blocks.append(
+                    (int(a * per_shuffle + k[cols[0]] // shuffle_groups), cols.size, cols)
+                )
+        blocks.sort(key=lambda block: block[2][0])
+        plan.append(blocks)
+    return plan
+
+
+def shuffle_pointwise_grouped(x, w, groups, shuffle_groups):
+    """``conv1x1(channel_shuffle(x, shuffle_groups), w, groups)`` without the shuffled copy.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, *spatial)
+    w : ndarray, shape (C_out, C/groups, 1, ..., 1)
+    groups, shuffle_groups : int
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, *spatial)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(4.0).reshape(1, 4, 1)          # channels 0 1 2 3, shuffled: 0 2 1 3
+    >>> shuffle_pointwise_grouped(x, np.ones((2, 2, 1)), 2, 2)[0, :, 0].tolist()
+    [2.0, 4.0]
+    """
+    n_batch, channels, *spatial = x.shape
+    c_out = w.shape[0]
+    per_out = c_out // groups
+    positions = math.prod(spatial)
+    cols = x.reshape(n_batch, channels, positions)  # (N, C, P)
+    weight = w.reshape(groups, per_out, -1).astype(x.dtype, copy=False)  # (G, C_out/G, C_g)
+    y = np.empty((n_batch, c_out, positions), dtype=x.dtype)
+    for g, blocks in enumerate(shuffle_blocks(channels, shuffle_groups, groups)):
+        target = y[:, g * per_out : (g + 1) * per_out]  # (N, C_out/G, P)
+        for index, (first, count, columns) in enumerate(blocks):
+            part = np.ascontiguousarray(weight[g][:, columns])  # (C_out/G, count)
+            block = cols[:, first : first + count]  # (N, count, P): contiguous channels
+            if index == 0:
+                np.matmul(part, block, out=target)
+            else:
+                target += np.matmul(part, block)
+    return y.reshape(n_batch, c_out, *spatial)

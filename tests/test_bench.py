@@ -1,0 +1,88 @@
+"""The benchmark package: CLI entry points on the quick suite, textbook oracle, measurements."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+
+import numpy as np
+import pytest
+
+from convzoo import conv, conv_backward, make_spec
+from convzoo.bench import add_arguments, measure, run_cli, textbook
+from convzoo.bench.runner import summary
+
+pytest.importorskip("torch")
+
+
+def _args(*argv):
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+def test_run_cli_quick_writes_markdown_csv_and_png(tmp_path, capsys):
+    code = run_cli(_args("--quick", "--repeats", "1", "--layers", "quick_3x3", "quick_depthwise",
+                         "--out", str(tmp_path)))  # fmt: skip
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "| quick_3x3 |" in printed and "Geometric means" in printed
+    rows = list(csv.DictReader((tmp_path / "results.csv").open()))
+    assert [r["layer"] for r in rows] == ["quick_3x3", "quick_depthwise"]
+    for r in rows:
+        assert float(r["fwd_convzoo_ms"]) > 0 and float(r["bwd_torch_ms"]) > 0
+        assert float(r["fwd_ratio"]) == pytest.approx(
+            float(r["fwd_convzoo_ms"]) / float(r["fwd_torch_ms"]), rel=1e-4
+        )
+    assert (tmp_path / "roofline.png").read_bytes()[:4] == b"\x89PNG"
+    assert "| quick_depthwise |" in (tmp_path / "results.md").read_text()
+
+
+def test_run_cli_rejects_unknown_layer(capsys):
+    assert run_cli(_args("--quick", "--layers", "nope")) == 2
+    assert "bench: unknown layer(s) ['nope']" in capsys.readouterr().err
+
+
+def test_run_cli_lists_the_full_suite(capsys):
+    assert run_cli(_args("--list")) == 0
+    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert names[:2] == ["resnet3x3_64", "resnet3x3_256"] and len(names) == 14
+
+
+@pytest.mark.parametrize(
+    ("xs", "ws", "kw"),
+    [
+        ((2, 4, 9, 8), (6, 2, 3, 3), dict(stride=2, padding=1, dilation=(1, 2), groups=2)),
+        ((1, 3, 10), (2, 3, 5), dict(padding=((1, 3),))),
+    ],
+    ids=["2d-grouped-strided", "1d-asymmetric"],
+)
+def test_textbook_matches_convzoo(xs, ws, kw):
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal(xs), rng.standard_normal(ws)
+    spec = make_spec("conv", xs, ws, **kw)
+    args = (spec.stride, spec.padding, spec.dilation, spec.groups)
+    y = conv(x, w, **kw)
+    np.testing.assert_allclose(textbook.forward(x, w, *args), y, atol=1e-10)
+    gy = rng.standard_normal(y.shape)
+    gx, gw, _ = conv_backward(gy, x, w, **kw)
+    tgx, tgw = textbook.backward(gy, x, w, *args)
+    np.testing.assert_allclose(tgx, gx, atol=1e-10)
+    np.testing.assert_allclose(tgw, gw, atol=1e-10)
+
+
+def test_roofs_are_positive():
+    assert min(measure.peak_sgemm_gflops(size=128, repeats=1).values()) > 0
+    assert min(measure.stream_gbs(megabytes=4, repeats=1).values()) > 0
+
+
+def test_summary_lists_misses():
+    rows = [
+        {"layer": "a", "fwd_ratio": 1.3, "bwd_ratio": 1.0, "fwd_speedup_vs_numpy": 60.0,
+         "bwd_speedup_vs_numpy": 60.0, "fwd_peak_mib": 70.0, "memory_budget_mib": 64.0},
+        {"layer": "depthwise_separable", "fwd_ratio": 0.9, "bwd_ratio": 2.5,
+         "fwd_speedup_vs_numpy": 60.0, "bwd_speedup_vs_numpy": 60.0},
+    ]  # fmt: skip
+    s = summary(rows)
+    assert s["fwd_misses"] == ["a"] and s["bwd_misses"] == ["depthwise_separable"]
+    assert s["fused_misses"] == ["depthwise_separable"] and s["memory_misses"] == ["a"]
