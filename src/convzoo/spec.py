@@ -49,6 +49,15 @@ class ConvSpec:
     transposed : bool
     output_padding : tuple of int
         Extra cells added at the end of a transposed convolution's output.
+
+    Examples
+    --------
+    >>> from convzoo import make_spec
+    >>> spec = make_spec("conv", (8, 3, 224, 224), (64, 3, 7, 7), stride=2, padding=3)
+    >>> spec.padding, spec.output_shape
+    (((3, 3), (3, 3)), (8, 64, 112, 112))
+    >>> spec.in_channels, spec.out_channels, spec.kernel_size, spec.padded_spatial
+    (3, 64, (7, 7), (230, 230))
     """
 
     input_shape: tuple[int, ...]

@@ -34,7 +34,15 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Problem:
-    """A correlation to compute: shapes of the padded input and weight, and hyperparameters."""
+    """A correlation to compute: shapes of the padded input and weight, and hyperparameters.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = Problem((8, 64, 58, 58), (64, 64, 3, 3), (1, 1), (1, 1), 1, np.dtype("float32"))
+    >>> p.output_spatial, p.macs
+    ((56, 56), 924844032)
+    """
 
     input_shape: tuple[int, ...]
     weight_shape: tuple[int, ...]
@@ -59,7 +67,13 @@ class Problem:
 
 @dataclass(frozen=True)
 class Algorithm:
-    """One way of computing a correlation (see the module docstring)."""
+    """One way of computing a correlation (see the module docstring).
+
+    Examples
+    --------
+    >>> ALGORITHMS["gemm"].name, ALGORITHMS["reference"].supports is not None
+    ('gemm', True)
+    """
 
     name: str
     correlate: Callable
@@ -78,7 +92,17 @@ ALGORITHMS: dict[str, Algorithm] = {}
 
 
 def register(algorithm: Algorithm) -> Algorithm:
-    """Add an algorithm to :data:`ALGORITHMS` (a name may be registered once)."""
+    """Add an algorithm to :data:`ALGORITHMS` (a name may be registered once).
+
+    Examples
+    --------
+    >>> from convzoo.engine import reference
+    >>> loops = Algorithm("loops", reference.correlate, reference.correlate_weight_grad,
+    ...                   supports=lambda p: True, cost=lambda p: 1e9 * p.macs)
+    >>> register(loops).name in ALGORITHMS
+    True
+    >>> del ALGORITHMS["loops"]
+    """
     if algorithm.name in ALGORITHMS or algorithm.name == "auto":
         raise ValueError(f"register: an algorithm named {algorithm.name!r} already exists")
     ALGORITHMS[algorithm.name] = algorithm
@@ -168,7 +192,14 @@ def _problem(xp, w, stride, dilation, groups):
 
 
 def correlate(xp, w, stride, dilation, groups, algorithm="auto", func="conv"):
-    """Forward correlation of a padded input by the chosen algorithm."""
+    """Forward correlation of a padded input by the chosen algorithm.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> correlate(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), (1, 1), (1, 1), 1)[0, 0, 0]
+    array([9., 9., 9.])
+    """
     chosen = choose(_problem(xp, w, stride, dilation, groups), algorithm, func)
     return chosen.correlate(xp, w, stride, dilation, groups)
 
@@ -221,7 +252,14 @@ def choose_transpose(g, w, stride, dilation, groups, full_spatial, algorithm="au
 def correlate_transpose(
     g, w, stride, dilation, groups, full_spatial, algorithm="auto", func="conv"
 ):
-    """Adjoint of :func:`correlate` in its input, uncropped: ``(N, C_in, *full_spatial)``."""
+    """Adjoint of :func:`correlate` in its input, uncropped: ``(N, C_in, *full_spatial)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> correlate_transpose(np.ones((1, 1, 2)), np.ones((1, 1, 3)), (2,), (1,), 1, (5,))
+    array([[[1., 1., 2., 1., 1.]]])
+    """
     chosen, native = choose_transpose(g, w, stride, dilation, groups, full_spatial, algorithm, func)
     if native:
         return chosen.transpose(g, w, stride, dilation, groups, full_spatial)
@@ -232,7 +270,15 @@ def correlate_transpose(
 
 
 def correlate_weight_grad(xp, g, kernel, stride, dilation, groups, algorithm="auto", func="conv"):
-    """Weight gradient of :func:`correlate` given the output gradient ``g``."""
+    """Weight gradient of :func:`correlate` given the output gradient ``g``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> xp = np.arange(5.0).reshape(1, 1, 5)
+    >>> correlate_weight_grad(xp, np.ones((1, 1, 3)), (3,), (1,), (1,), 1)
+    array([[[3., 6., 9.]]])
+    """
     w_shape = (g.shape[1], xp.shape[1] // groups, *kernel)
     problem = Problem(xp.shape, w_shape, tuple(stride), tuple(dilation), groups, xp.dtype)
     chosen = choose(problem, algorithm, func, weight_grad=True)

@@ -1,6 +1,24 @@
-"""The functional API: the few public functions every layer, model and adapter calls."""
+"""The functional API: the few public functions every layer, model and adapter calls.
+
+``conv``/``convolve``/``conv_backward`` and ``conv_transpose(_backward)`` are the engine's
+front door; ``channel_shuffle``/``channel_unshuffle`` are ShuffleNet's permutation; the
+fused kernels ``depthwise_separable`` and ``shuffle_pointwise_grouped`` compute a sequence of
+two operations without materialising the intermediate.
+"""
 
 from .conv import conv, conv_backward, convolve
 from .conv_transpose import conv_transpose, conv_transpose_backward
+from .fused import depthwise_separable, shuffle_pointwise_grouped
+from .shuffle import channel_shuffle, channel_unshuffle
 
-__all__ = ["conv", "conv_backward", "convolve", "conv_transpose", "conv_transpose_backward"]
+__all__ = [
+    "channel_shuffle",
+    "channel_unshuffle",
+    "conv",
+    "conv_backward",
+    "conv_transpose",
+    "conv_transpose_backward",
+    "convolve",
+    "depthwise_separable",
+    "shuffle_pointwise_grouped",
+]

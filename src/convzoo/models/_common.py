@@ -18,6 +18,13 @@ class Model(Sequential):
         ``(1, C, H, W)`` the architecture was published for; :func:`convzoo.cost` and
         :func:`convzoo.summary` use it by default.
     name, paper : str
+
+    Examples
+    --------
+    >>> from convzoo.models import mobilenet_v1
+    >>> model = mobilenet_v1(width=0.25, resolution=128)
+    >>> model.input_shape, model.output_shape(model.input_shape)
+    ((1, 3, 128, 128), (1, 1000))
     """
 
     def __init__(self, layers: dict, *, input_shape, name: str, paper: str):

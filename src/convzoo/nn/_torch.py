@@ -119,6 +119,15 @@ def layer_from_torch(module):
     ------
     TypeError
         For a module type convzoo has no layer for.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from convzoo import nn
+    >>> torch_model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU()).double()
+    >>> layer = nn.from_torch(torch_model)
+    >>> type(layer).__name__, layer.output_shape((1, 3, 8, 8))
+    ('Sequential', (1, 8, 6, 6))
     """
     from . import (
         activation,

@@ -55,6 +55,13 @@ class TraceEntry:
         For a merge, ``input_shape`` is the first operand's shape.
     input_shapes : tuple of tuple of int
         Every operand's shape (one entry except for merges).
+
+    Examples
+    --------
+    >>> from convzoo import nn
+    >>> layer = nn.DepthwiseSeparable(4, 8, 3, padding=1)
+    >>> [(e.path, e.output_shape) for e in layer.trace((1, 4, 6, 6))]
+    [('depthwise', (1, 4, 6, 6)), ('pointwise', (1, 8, 6, 6))]
     """
 
     path: str

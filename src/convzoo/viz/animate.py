@@ -48,6 +48,14 @@ class Animation:
     Use :meth:`save` for files and display it in Jupyter directly (``_repr_html_``).
     ``frame_indices`` are the scene frames shown: at most ``max_frames``, evenly spread,
     the last one always included (the finished output is the final picture).
+
+    Examples
+    --------
+    >>> from convzoo.viz import animate
+    >>> anim = animate("conv2d_single", max_frames=3)
+    >>> type(anim).__name__, len(anim.frame_indices)
+    ('Animation', 3)
+    >>> import matplotlib.pyplot as plt; plt.close("all")
     """
 
     def __init__(self, scene: Scene, *, max_frames=48, interval=600, dpi=72, values=True):

@@ -42,6 +42,13 @@ class Grid:
     ``column`` is the stage it is drawn in (0 = input, increasing to the right), ``group`` a
     channel group for colouring (``None``: no groups), ``hidden`` cells are drawn empty until
     a frame fills them (outputs).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> scene = conv_scene(np.arange(16.0).reshape(1, 1, 4, 4), np.ones((1, 1, 3, 3)))
+    >>> scene.grids["in", 0].values.shape
+    (4, 4)
     """
 
     label: str
@@ -61,6 +68,13 @@ class Frame:
     ``(input value, weight)`` products summed (plus ``bias``), ``index`` the position of
     ``value`` in the engine's output array; ``fills`` more cells the step completes (a whole
     channel for a shuffle).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> frame = conv_scene(np.arange(16.0).reshape(1, 1, 4, 4), np.ones((1, 1, 3, 3))).frames[0]
+    >>> frame.target, float(frame.value), len(frame.terms)    # 0+1+2+4+5+6+8+9+10
+    ((('out', 0), 0, 0), 45.0, 9)
     """
 
     target: tuple
@@ -75,7 +89,15 @@ class Frame:
 
 @dataclass
 class Scene:
-    """Everything an animation shows: ``grids`` (dict key -> Grid), ``frames``, texts."""
+    """Everything an animation shows: ``grids`` (dict key -> Grid), ``frames``, texts.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> scene = conv_scene(np.arange(16.0).reshape(1, 1, 4, 4), np.ones((1, 1, 3, 3)))
+    >>> len(scene.frames), list(scene.grids)
+    (4, [('in', 0), ('out', 0)])
+    """
 
     title: str
     grids: dict
