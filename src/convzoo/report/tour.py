@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
+from ..viz.cells import require_matplotlib
 from .assets import Assets
 from .html import page
 from .sections_basics import SECTIONS as BASICS
@@ -48,6 +49,7 @@ def build_tour(out_dir, *, progress=None, jobs=None, benchmarks=None) -> Path:
     Path
         The ``index.html`` written.
     """
+    require_matplotlib()  # fail before writing anything, naming the extra to install
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     assets = Assets(out)

@@ -32,8 +32,9 @@ MAX_TEXT_CELLS = 15  # grids wider or taller than this are drawn without numbers
 
 
 def require_matplotlib():
-    """Import matplotlib's Agg figure machinery, or raise naming the extra to install."""
+    """Import matplotlib's Agg figure machinery (and check Pillow), or raise naming the extra."""
     try:
+        import PIL  # noqa: F401 - GIF frames and the tour's images are written with Pillow
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError as error:  # pragma: no cover - matplotlib is in the test extra
