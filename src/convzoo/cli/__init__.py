@@ -2,8 +2,8 @@
 
 One module per subcommand, each with ``register(subparsers)``; a subcommand's ``run(args)``
 returns data, ``show(data)`` prints it as a table, ``--json`` prints it as JSON. Modules that
-need the zoo or the benchmark import them only when run; ``summary`` and ``compare`` are
-the cost model's own (:mod:`convzoo.cli_cost`). User errors print
+need the zoo or the benchmark import them only when run; ``summary`` and ``compare`` live in
+:mod:`convzoo.cli.summary`. User errors print
 one line ``convzoo: error: ...`` and exit with status 2, never a traceback.
 """
 
@@ -41,7 +41,7 @@ def build_parser(argv=None) -> Parser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
     for module in (types, shape, cost):
         module.register(sub)
-    from ..cli_cost import add_cost_commands  # summary, compare: the cost model's commands
+    from .summary import add_cost_commands  # summary, compare
 
     add_cost_commands(sub, ints, one_or_tuple, padding)
     for module in (animate, tour, conv):

@@ -34,6 +34,56 @@ def uniform_init(rng, shape, fan_in, dtype):
     return rng.uniform(-bound, bound, size=shape).astype(dtype)
 
 
+def init_conv(
+    layer,
+    in_channels,
+    out_channels,
+    kernel_size,
+    stride,
+    dilation,
+    groups,
+    bias,
+    *,
+    ndim,
+    rng,
+    dtype,
+    transposed=False,
+):
+    """Check and store the hyperparameters every convolution layer shares; draw its weights.
+
+    Sets ``in_channels, out_channels, kernel_size, ndim, stride, dilation, groups, dtype,
+    weight, bias`` on ``layer``. The weight is ``(C_out, C_in/groups, *k)``, or
+    ``(C_in, C_out/groups, *k)`` when ``transposed``; both are drawn like PyTorch's
+    (uniform in ``+-1/sqrt(fan_in)``, fan_in from the weight's second axis and the kernel).
+
+    Examples
+    --------
+    >>> from convzoo.nn import Layer
+    >>> layer = Layer()
+    >>> init_conv(layer, 4, 6, 3, 1, 1, 2, True, ndim=None, rng=0, dtype=np.float64)
+    >>> layer.weight.shape, layer.bias.shape, layer.kernel_size
+    ((6, 2, 3, 3), (6,), (3, 3))
+    """
+    name = type(layer).__name__
+    layer.in_channels = positive_int(name, "in_channels", in_channels)
+    layer.out_channels = positive_int(name, "out_channels", out_channels)
+    layer.kernel_size, layer.ndim = kernel_tuple(name, kernel_size, ndim)
+    layer.stride = int_tuple(name, "stride", stride, layer.ndim)
+    layer.dilation = int_tuple(name, "dilation", dilation, layer.ndim)
+    layer.groups = positive_int(name, "groups", groups)
+    for what, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if channels % layer.groups:
+            raise ValueError(f"{name}: groups={groups} must divide {what}={channels}")
+    layer.dtype = np.dtype(dtype)
+    rng = make_rng(rng)
+    first, second = (in_channels, out_channels) if transposed else (out_channels, in_channels)
+    shape = (first, second // layer.groups, *layer.kernel_size)
+    fan_in = second // layer.groups * math.prod(layer.kernel_size)  # as torch
+    layer.weight = uniform_init(rng, shape, fan_in, layer.dtype)
+    layer.bias = uniform_init(rng, (out_channels,), fan_in, layer.dtype) if bias else None
+    layer._x = None
+
+
 def torch_padding(name, padding, kernel, stride, dilation):
     """The padding argument torch accepts for this layer, or a ValueError saying why not."""
     if isinstance(padding, str):
@@ -134,24 +184,11 @@ class Conv(Layer):
         dtype=np.float64,
     ):
         super().__init__()
-        name = type(self).__name__
-        self.in_channels = positive_int(name, "in_channels", in_channels)
-        self.out_channels = positive_int(name, "out_channels", out_channels)
-        self.kernel_size, self.ndim = kernel_tuple(name, kernel_size, ndim)
-        self.stride = int_tuple(name, "stride", stride, self.ndim)
-        self.dilation = int_tuple(name, "dilation", dilation, self.ndim)
-        self.groups = positive_int(name, "groups", groups)
-        for what, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if channels % self.groups:
-                raise ValueError(f"{name}: groups={groups} must divide {what}={channels}")
+        init_conv(
+            self, in_channels, out_channels, kernel_size, stride, dilation, groups, bias,
+            ndim=ndim, rng=rng, dtype=dtype,
+        )  # fmt: skip
         self.padding, self.padding_mode, self.padding_value = padding, padding_mode, padding_value
-        self.dtype = np.dtype(dtype)
-        rng = make_rng(rng)
-        fan_in = in_channels // self.groups * math.prod(self.kernel_size)
-        shape = (out_channels, in_channels // self.groups, *self.kernel_size)
-        self.weight = uniform_init(rng, shape, fan_in, self.dtype)
-        self.bias = uniform_init(rng, (out_channels,), fan_in, self.dtype) if bias else None
-        self._x = None
 
     def _conv_kwargs(self):
         return dict(

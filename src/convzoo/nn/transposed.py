@@ -7,15 +7,13 @@ unevenly, the checkerboard pattern of Odena et al. 2016; :func:`overlap_counts` 
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from .._validate import int_tuple, positive_int
+from .._validate import int_tuple
 from ..functional import conv_transpose, conv_transpose_backward
 from ..spec import make_spec
-from .base import Layer, make_rng, shape_error
-from .conv import kernel_tuple, padding_repr, torch_padding, uniform_init
+from .base import Layer, shape_error
+from .conv import init_conv, padding_repr, torch_padding
 
 __all__ = ["ConvTranspose", "Transposed", "overlap_counts"]
 
@@ -126,26 +124,14 @@ class ConvTranspose(Layer):
         dtype=np.float64,
     ):
         super().__init__()
-        name = type(self).__name__
-        self.in_channels = positive_int(name, "in_channels", in_channels)
-        self.out_channels = positive_int(name, "out_channels", out_channels)
-        self.kernel_size, self.ndim = kernel_tuple(name, kernel_size, ndim)
-        self.stride = int_tuple(name, "stride", stride, self.ndim)
-        self.dilation = int_tuple(name, "dilation", dilation, self.ndim)
+        init_conv(
+            self, in_channels, out_channels, kernel_size, stride, dilation, groups, bias,
+            ndim=ndim, rng=rng, dtype=dtype, transposed=True,
+        )  # fmt: skip
         self.output_padding = int_tuple(
-            name, "output_padding", output_padding, self.ndim, minimum=0
+            type(self).__name__, "output_padding", output_padding, self.ndim, minimum=0
         )
-        self.groups = positive_int(name, "groups", groups)
-        for what, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if channels % self.groups:
-                raise ValueError(f"{name}: groups={groups} must divide {what}={channels}")
-        self.padding, self.dtype = padding, np.dtype(dtype)
-        rng = make_rng(rng)
-        fan_in = out_channels // self.groups * math.prod(self.kernel_size)  # as torch
-        shape = (in_channels, out_channels // self.groups, *self.kernel_size)
-        self.weight = uniform_init(rng, shape, fan_in, self.dtype)
-        self.bias = uniform_init(rng, (out_channels,), fan_in, self.dtype) if bias else None
-        self._x = None
+        self.padding = padding
 
     def _kwargs(self):
         return dict(
