@@ -5,8 +5,9 @@
 (F(2x2,3x3), F(4x4,3x3)) and ``fft`` are the fast algorithms; ``fused`` holds the fused
 depthwise + pointwise and shuffle + grouped-pointwise kernels; ``select`` chooses between
 every registered algorithm by cost; ``parallel`` runs numba kernels on a thread pool.
-Inputs arrive already padded: padding modes live in :mod:`convzoo.padding`, argument checks
-in :mod:`convzoo.spec`.
+Algorithms receive padded inputs (padding modes live in :mod:`convzoo.padding`, argument
+checks in :mod:`convzoo.spec`) unless they pad implicitly with zeros: :func:`forward`,
+:func:`input_grad` and :func:`weight_grad` take a spec and skip the padded copy for those.
 """
 
 from .select import (
@@ -17,7 +18,10 @@ from .select import (
     correlate,
     correlate_transpose,
     correlate_weight_grad,
+    forward,
+    input_grad,
     register,
+    weight_grad,
 )
 
 __all__ = [
@@ -28,5 +32,8 @@ __all__ = [
     "correlate",
     "correlate_transpose",
     "correlate_weight_grad",
+    "forward",
+    "input_grad",
     "register",
+    "weight_grad",
 ]

@@ -29,6 +29,9 @@ __all__ = [
     "correlate",
     "correlate_transpose",
     "correlate_weight_grad",
+    "forward",
+    "input_grad",
+    "weight_grad",
 ]
 
 
@@ -82,6 +85,15 @@ class Algorithm:
     cost: Callable[[Problem], float]
     transpose: Callable | None = None  # a direct transposed kernel, if the algorithm has one
     weight_grad_cost: Callable[[Problem], float] | None = None  # defaults to ``cost``
+    #: Implicit zero padding (no padded copy of the input), if the algorithm can:
+    #: ``unpadded(x, w, stride, dilation, groups, padding)`` is ``correlate(pad(x), ...)``,
+    #: ``unpadded_transpose(g, w, stride, dilation, groups, padding, spatial)`` is the
+    #: adjoint cropped to the unpadded grid, ``unpadded_weight_grad(x, g, kernel, stride,
+    #: dilation, groups, padding)`` is ``weight_grad(pad(x), ...)``; ``padding`` is
+    #: ``((lo, hi), ...)``.
+    unpadded: Callable | None = None
+    unpadded_transpose: Callable | None = None
+    unpadded_weight_grad: Callable | None = None
 
     def grad_cost(self, problem: Problem) -> float:
         """Estimated cost of :attr:`weight_grad` on ``problem``."""
@@ -283,3 +295,84 @@ def correlate_weight_grad(xp, g, kernel, stride, dilation, groups, algorithm="au
     problem = Problem(xp.shape, w_shape, tuple(stride), tuple(dilation), groups, xp.dtype)
     chosen = choose(problem, algorithm, func, weight_grad=True)
     return chosen.weight_grad(xp, g, kernel, stride, dilation, groups)
+
+
+def _zero_padded(mode: str, value: float) -> bool:
+    return mode == "zeros" or (mode == "constant" and value == 0)
+
+
+def _padded_shape(shape, padding) -> tuple[int, ...]:
+    return (*shape[:2], *(n + lo + hi for n, (lo, hi) in zip(shape[2:], padding, strict=True)))
+
+
+def forward(x, w, spec, algorithm="auto", func="conv"):
+    """``correlate(pad(x), w)`` for a :class:`~convzoo.spec.ConvSpec`, without the padded copy
+    when the chosen algorithm pads implicitly and the padding is zeros.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convzoo.spec import make_spec
+    >>> spec = make_spec("conv", (1, 1, 3), (1, 1, 3), padding=1)
+    >>> forward(np.ones((1, 1, 3)), np.ones((1, 1, 3)), spec)
+    array([[[2., 3., 2.]]])
+    """
+    s, d, g, pads = spec.stride, spec.dilation, spec.groups, spec.padding
+    problem = Problem(_padded_shape(x.shape, pads), w.shape, s, d, g, x.dtype)
+    chosen = choose(problem, algorithm, func)
+    if chosen.unpadded is not None and _zero_padded(spec.padding_mode, spec.padding_value):
+        return chosen.unpadded(x, w, s, d, g, pads)
+    from ..padding import pad
+
+    return chosen.correlate(pad(x, pads, spec.padding_mode, spec.padding_value), w, s, d, g)
+
+
+def input_grad(grad_output, w, spec, algorithm="auto", func="conv"):
+    """Gradient of :func:`forward` in its (unpadded) input: the adjoint, then the adjoint of
+    the padding, or one cropped adjoint kernel when the padding is zeros.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convzoo.spec import make_spec
+    >>> spec = make_spec("conv", (1, 1, 3), (1, 1, 3), padding=1)
+    >>> input_grad(np.ones((1, 1, 3)), np.ones((1, 1, 3)), spec)
+    array([[[2., 3., 2.]]])
+    """
+    from ..padding import pad_adjoint
+
+    s, d, g = spec.stride, spec.dilation, spec.groups
+    chosen, native = choose_transpose(grad_output, w, s, d, g, spec.padded_spatial, algorithm,
+                                      func)  # fmt: skip
+    zero = _zero_padded(spec.padding_mode, spec.padding_value)
+    if native and chosen.unpadded_transpose is not None and zero:
+        return chosen.unpadded_transpose(grad_output, w, s, d, g, spec.padding,
+                                         spec.input_spatial)  # fmt: skip
+    full = correlate_transpose(grad_output, w, s, d, g, spec.padded_spatial, algorithm, func)
+    return pad_adjoint(full, spec.padding, spec.padding_mode, spec.input_spatial)
+
+
+def weight_grad(x, grad_output, spec, algorithm="auto", func="conv"):
+    """Weight gradient of :func:`forward`, without the padded copy when the chosen algorithm
+    pads implicitly and the padding is zeros.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convzoo.spec import make_spec
+    >>> spec = make_spec("conv", (1, 1, 3), (1, 1, 3), padding=1)
+    >>> weight_grad(np.ones((1, 1, 3)), np.ones((1, 1, 3)), spec)
+    array([[[2., 3., 2.]]])
+    """
+    s, d, g, pads, kernel = spec.stride, spec.dilation, spec.groups, spec.padding, spec.kernel_size
+    w_shape = (grad_output.shape[1], x.shape[1] // g, *kernel)
+    problem = Problem(_padded_shape(x.shape, pads), w_shape, s, d, g, x.dtype)
+    chosen = choose(problem, algorithm, func, weight_grad=True)
+    if chosen.unpadded_weight_grad is not None and _zero_padded(
+        spec.padding_mode, spec.padding_value
+    ):
+        return chosen.unpadded_weight_grad(x, grad_output, kernel, s, d, g, pads)
+    from ..padding import pad
+
+    xp = pad(x, pads, spec.padding_mode, spec.padding_value)
+    return chosen.weight_grad(xp, grad_output, kernel, s, d, g)

@@ -11,7 +11,6 @@ import numpy as np
 
 from .. import engine
 from .._validate import as_float_arrays
-from ..padding import pad, pad_adjoint
 from ..spec import make_spec
 from ._common import add_bias, bias_grad, check_bias, check_grad_output, passes_non_finite
 
@@ -110,8 +109,7 @@ def conv(
         groups=groups, padding_mode=padding_mode, padding_value=padding_value,
     )  # fmt: skip
     check_bias(func, bias, spec.out_channels)
-    xp = pad(x, spec.padding, spec.padding_mode, spec.padding_value)
-    y = engine.correlate(xp, weight, spec.stride, spec.dilation, spec.groups, algorithm, func)
+    y = engine.forward(x, weight, spec, algorithm, func)
     return add_bias(y, bias).astype(dtype, copy=False)
 
 
@@ -222,15 +220,8 @@ def conv_backward(
         groups=groups, padding_mode=padding_mode, padding_value=padding_value,
     )  # fmt: skip
     check_grad_output(func, grad_output, spec.output_shape)
-    s, d, g = spec.stride, spec.dilation, spec.groups
-    grad_padded = engine.correlate_transpose(
-        grad_output, weight, s, d, g, spec.padded_spatial, algorithm, func
-    )
-    grad_input = pad_adjoint(grad_padded, spec.padding, spec.padding_mode, spec.input_spatial)
-    xp = pad(x, spec.padding, spec.padding_mode, spec.padding_value)
-    grad_weight = engine.correlate_weight_grad(
-        xp, grad_output, spec.kernel_size, s, d, g, algorithm, func
-    )
+    grad_input = engine.input_grad(grad_output, weight, spec, algorithm, func)
+    grad_weight = engine.weight_grad(x, grad_output, spec, algorithm, func)
     return tuple(
         a.astype(dtype, copy=False) for a in (grad_input, grad_weight, bias_grad(grad_output))
     )
