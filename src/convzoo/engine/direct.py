@@ -15,13 +15,27 @@ cached on disk (``cache=True``), so later processes load them in well under a se
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
+from .direct_kernels import (
+    flat_forward_kernel,
+    flat_weight_grad_kernel,
+    forward_kernel,
+    scatter_kernel,
+    weight_grad_kernel,
+)
 from .parallel import parallel_for
 
-__all__ = ["supports", "cost", "correlate", "correlate_transpose", "correlate_weight_grad"]
+__all__ = [
+    "supports",
+    "cost",
+    "correlate",
+    "correlate_transpose",
+    "correlate_weight_grad",
+    "correlate_unpadded",
+    "transpose_unpadded",
+    "weight_grad_unpadded",
+]
 
 #: Largest number of input channels per group the direct kernels accept.
 MAX_GROUP_CHANNELS = 16
@@ -34,175 +48,6 @@ def numba_available() -> bool:
     except ImportError:  # pragma: no cover - numba is installed in CI
         return False
     return True
-
-
-@functools.cache
-def _kernels():
-    try:
-        from numba import njit
-    except ImportError as error:  # pragma: no cover
-        raise ImportError("algorithm 'direct' needs numba: pip install convzoo[fast]") from error
-
-    opts = dict(cache=True, fastmath=True, nogil=True)  # threads: see .parallel
-
-    @njit(**opts)
-    def forward(start, stop, xp, w, sh, sw, dh, dw, y, per_group):
-        c_out, c_group, kh, kw = w.shape
-        ow = y.shape[3]
-        usw, uow = np.uint64(sw), np.uint64(ow)  # unsigned indices: no wraparound checks
-        acc = np.empty(ow, dtype=y.dtype)
-        for job in range(start, stop):  # (image, output channel) planes
-            b, o = job // c_out, job % c_out
-            first = (o // per_group) * c_group
-            for r in range(y.shape[2]):
-                acc[:] = 0
-                for ci in range(c_group):
-                    plane = xp[b, first + ci]
-                    for i in range(kh):
-                        src = plane[r * sh + i * dh]
-                        for j in range(kw):
-                            wv = w[o, ci, i, j]
-                            off = np.uint64(j * dw)
-                            if sw == 1:  # contiguous: the loop vectorises
-                                for q in range(uow):
-                                    acc[q] += wv * src[q + off]
-                            else:
-                                for q in range(uow):
-                                    acc[q] += wv * src[q * usw + off]
-                y[b, o, r, :] = acc
-
-    @njit(**opts)
-    def transpose(start, stop, g, w, sh, sw, dh, dw, x, per_group):
-        oh, ow = g.shape[2], g.shape[3]
-        c_group, kh, kw = w.shape[1], w.shape[2], w.shape[3]
-        c_in = x.shape[1]
-        usw, uow = np.uint64(sw), np.uint64(ow)
-        for job in range(start, stop):  # (image, input channel) planes
-            b, c = job // c_in, job % c_in
-            grp, ci = c // c_group, c % c_group
-            plane = x[b, c]
-            for o in range(grp * per_group, (grp + 1) * per_group):
-                for r in range(oh):
-                    grow = g[b, o, r]
-                    for i in range(kh):
-                        dst = plane[r * sh + i * dh]
-                        for j in range(kw):
-                            wv = w[o, ci, i, j]
-                            off = np.uint64(j * dw)
-                            if sw == 1:
-                                for q in range(uow):
-                                    dst[q + off] += wv * grow[q]
-                            else:
-                                for q in range(uow):
-                                    dst[q * usw + off] += wv * grow[q]
-
-    @njit(**opts)
-    def weight_grad(start, stop, xp, g, sh, sw, dh, dw, per_group, out):
-        n_batch, _, oh, ow = g.shape
-        c_group, kh, kw = out.shape[1], out.shape[2], out.shape[3]
-        usw, uow = np.uint64(sw), np.uint64(ow)
-        for o in range(start, stop):  # output channels
-            first = (o // per_group) * c_group
-            for ci in range(c_group):
-                for i in range(kh):
-                    for j in range(kw):
-                        total = 0.0
-                        off = np.uint64(j * dw)
-                        for b in range(n_batch):
-                            for r in range(oh):
-                                src = xp[b, first + ci, r * sh + i * dh]
-                                grow = g[b, o, r]
-                                part = grow[0] * 0
-                                if sw == 1:
-                                    for q in range(uow):
-                                        part += grow[q] * src[q + off]
-                                else:
-                                    for q in range(uow):
-                                        part += grow[q] * src[q * usw + off]
-                                total += part
-                        out[o, ci, i, j] = total
-
-    return forward, transpose, weight_grad
-
-
-@functools.cache
-def _flat_kernels():
-    """Stride-1 kernels on the flattened padded plane: one long vector loop per tap.
-
-    At stride 1, output ``(r, q)`` and tap ``(i, j)`` read flat input cell
-    ``r*W + q + i*dh*W + j*dw`` (``W`` the padded width): computing on the padded grid
-    (``(oh-1)*W + ow`` cells, the extra columns are discarded) turns each tap into one
-    contiguous multiply-add over the whole plane instead of ``oh`` short row loops.
-    """
-    from numba import njit
-
-    opts = dict(cache=True, fastmath=True, nogil=True)
-
-    @njit(**opts)
-    def forward(start, stop, xp, w, dh, dw, y, per_group):
-        c_out, c_group, kh, kw = w.shape
-        oh, ow, width = y.shape[2], y.shape[3], xp.shape[3]
-        span = np.uint64((oh - 1) * width + ow)
-        acc = np.empty(span, dtype=y.dtype)
-        for job in range(start, stop):  # (image, output channel) planes
-            b, o = job // c_out, job % c_out
-            first = (o // per_group) * c_group
-            acc[:] = 0
-            for ci in range(c_group):
-                flat = xp[b, first + ci].reshape(xp.shape[2] * width)
-                for i in range(kh):
-                    for j in range(kw):
-                        wv = w[o, ci, i, j]
-                        off = np.uint64(i * dh * width + j * dw)
-                        for p in range(span):
-                            acc[p] += wv * flat[p + off]
-            for r in range(oh):
-                y[b, o, r, :] = acc[r * width : r * width + ow]
-
-    @njit(**opts)
-    def transpose(start, stop, g, w, dh, dw, x, per_group):
-        oh, ow = g.shape[2], g.shape[3]
-        c_group, kh, kw = w.shape[1], w.shape[2], w.shape[3]
-        c_in, width = x.shape[1], x.shape[3]
-        span = np.uint64((oh - 1) * width + ow)
-        grid = np.zeros(span, dtype=x.dtype)  # g on the padded grid; gaps stay zero
-        for job in range(start, stop):  # (image, input channel) planes
-            b, c = job // c_in, job % c_in
-            grp, ci = c // c_group, c % c_group
-            flat = x[b, c].reshape(x.shape[2] * width)
-            for o in range(grp * per_group, (grp + 1) * per_group):
-                for r in range(oh):
-                    grid[r * width : r * width + ow] = g[b, o, r]
-                for i in range(kh):
-                    for j in range(kw):
-                        wv = w[o, ci, i, j]
-                        off = np.uint64(i * dh * width + j * dw)
-                        for p in range(span):
-                            flat[p + off] += wv * grid[p]
-
-    @njit(**opts)
-    def weight_grad(start, stop, xp, g, dh, dw, per_group, out):
-        n_batch, _, oh, ow = g.shape
-        c_group, kh, kw = out.shape[1], out.shape[2], out.shape[3]
-        width = xp.shape[3]
-        span = np.uint64((oh - 1) * width + ow)
-        grid = np.zeros(span, dtype=out.dtype)
-        for o in range(start, stop):  # output channels
-            first = (o // per_group) * c_group
-            for b in range(n_batch):
-                for r in range(oh):
-                    grid[r * width : r * width + ow] = g[b, o, r]
-                for ci in range(c_group):
-                    flat = xp[b, first + ci].reshape(xp.shape[2] * width)
-                    for i in range(kh):
-                        for j in range(kw):
-                            off = np.uint64(i * dh * width + j * dw)
-                            part = grid[0] * 0
-                            for p in range(span):
-                                part += grid[p] * flat[p + off]
-                            out[o, ci, i, j] += part
-
-    return forward, transpose, weight_grad
 
 
 def supports(problem) -> bool:
@@ -237,6 +82,53 @@ def _pairs(values):
     return (1, *values) if len(values) == 1 else tuple(values)
 
 
+def _pads(padding):
+    """``(ph, pw)`` lower pads of 1-D or 2-D ``((lo, hi), ...)`` padding."""
+    lows = tuple(lo for lo, _ in padding)
+    return (0, *lows) if len(lows) == 1 else lows
+
+
+def _out_length(n, k, s, d, lo, hi):
+    return (n + lo + hi - d * (k - 1) - 1) // s + 1
+
+
+def correlate_unpadded(x, w, stride, dilation, groups, padding):
+    """Forward correlation of ``x`` zero-padded by ``padding`` (``((lo, hi), ...)``),
+    without a padded copy: taps in the padding are skipped.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = correlate_unpadded(np.ones((1, 1, 3, 3)), np.ones((1, 1, 3, 3)), (1, 1), (1, 1),
+    ...                        1, ((1, 1), (1, 1)))
+    >>> y[0, 0].tolist()     # corners see 4 input cells, edges 6, the centre 9
+    [[4.0, 6.0, 4.0], [6.0, 9.0, 6.0], [4.0, 6.0, 4.0]]
+    """
+    one_d = x.ndim == 3
+    x4 = np.ascontiguousarray(_as_2d(x))
+    w4 = np.ascontiguousarray(_as_2d(w.astype(x.dtype, copy=False)))
+    (sh, sw), (dh, dw) = _pairs(stride), _pairs(dilation)
+    rows = zip(x4.shape[2:], w4.shape[2:], (sh, sw), (dh, dw), ((0, 0), *padding)[-2:])
+    oh, ow = (_out_length(n, k, s_, d_, lo, hi) for n, k, s_, d_, (lo, hi) in rows)
+    y = np.empty((x4.shape[0], w.shape[0], oh, ow), dtype=x.dtype)
+    forward_rows(x4, w4, (sh, sw), (dh, dw), _pads(padding), 0, y, w.shape[0] // groups)
+    return y[:, :, 0] if one_d else y
+
+
+def forward_rows(x4, w4, stride, dilation, pads, row0, y, per_group):
+    """Fill ``y`` (N, C_out, rows, ow) with output rows ``row0 ..`` of the 2-D correlation of
+    ``x4`` zero-padded below by ``pads = (ph, pw)``, on all threads: the flat-plane kernel
+    when strides are at most 2, else the row kernel."""
+    (sh, sw), (dh, dw), (ph, pw) = stride, dilation, pads
+    if max(sh, sw) <= 2:
+        groups = w4.shape[0] // per_group
+        parallel_for(flat_forward_kernel(), y.shape[0] * groups, x4, w4, sh, sw, dh, dw, ph,
+                     pw, row0, y, per_group)  # fmt: skip
+    else:
+        jobs = y.shape[0] * y.shape[1]
+        parallel_for(forward_kernel(), jobs, x4, w4, sh, sw, dh, dw, ph, pw, row0, y, per_group)
+
+
 def correlate(xp, w, stride, dilation, groups):
     """Forward correlation of a padded input, depthwise or narrow groups (:mod:`.reference`).
 
@@ -247,20 +139,47 @@ def correlate(xp, w, stride, dilation, groups):
     >>> y.shape, float(y[0, 3, 0, 0])
     ((1, 4, 2, 2), 9.0)
     """
-    forward, _, _ = _kernels()
-    one_d = xp.ndim == 3
-    x4, w4 = _as_2d(xp), _as_2d(w.astype(xp.dtype, copy=False))
-    (sh, sw), (dh, dw) = _pairs(stride), _pairs(dilation)
-    oh = (x4.shape[2] - dh * (w4.shape[2] - 1) - 1) // sh + 1
-    ow = (x4.shape[3] - dw * (w4.shape[3] - 1) - 1) // sw + 1
+    return correlate_unpadded(xp, w, stride, dilation, groups, ((0, 0),) * (xp.ndim - 2))
+
+
+def transpose_unpadded(g, w, stride, dilation, groups, padding, spatial):
+    """Adjoint of :func:`correlate_unpadded` in its input: ``(N, C_in, *spatial)``.
+
+    At stride 1 this is the forward kernel on ``g`` with the flipped, channel-swapped kernel
+    and padding ``d*(k-1) - lo`` (vectorised gathers); at larger strides a scatter kernel.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gx = transpose_unpadded(np.ones((1, 1, 3)), np.ones((1, 1, 3)), (1,), (1,), 1,
+    ...                         ((1, 1),), (3,))
+    >>> gx.tolist()          # each input cell is read by 2, 3, 2 outputs
+    [[[2.0, 3.0, 2.0]]]
+    """
+    from .adjoint import transpose_weight
+
+    one_d = g.ndim == 3
+    kernel = w.shape[2:]
     per_group = w.shape[0] // groups
-    y = np.empty((x4.shape[0], w.shape[0], oh, ow), dtype=xp.dtype)  # allocated by NumPy
-    x4, w4 = np.ascontiguousarray(x4), np.ascontiguousarray(w4)
-    if (sh, sw) == (1, 1):
-        parallel_for(_flat_kernels()[0], y.shape[0] * y.shape[1], x4, w4, dh, dw, y, per_group)
-    else:
-        parallel_for(forward, y.shape[0] * y.shape[1], x4, w4, sh, sw, dh, dw, y, per_group)
-    return y[:, :, 0] if one_d else y
+    if all(s == 1 for s in stride) and per_group <= MAX_GROUP_CHANNELS:
+        flipped = transpose_weight(w, groups)  # (C_in, C_out/G, *k), flipped
+        reach = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
+        # grad_x[i] = sum_t g[i + lo - t*d] w[t]: a correlation with the flipped kernel,
+        # padded by reach - lo below and as much as makes the output `spatial` long above
+        pads = tuple(
+            (r - lo, n - len_g + lo)
+            for r, (lo, _), n, len_g in zip(reach, padding, spatial, g.shape[2:], strict=True)
+        )
+        return correlate_unpadded(g, flipped, stride, dilation, groups, pads)
+    g4 = np.ascontiguousarray(_as_2d(g))
+    w4 = np.ascontiguousarray(_as_2d(w.astype(g.dtype, copy=False)))
+    (sh, sw), (dh, dw) = _pairs(stride), _pairs(dilation)
+    fh, fw = _pairs(spatial)
+    x = np.zeros((g4.shape[0], w.shape[1] * groups, fh, fw), dtype=g.dtype)
+    (ph, pw) = _pads(padding)
+    parallel_for(scatter_kernel(), x.shape[0] * x.shape[1], g4, w4, sh, sw, dh, dw, ph, pw, x,
+                 per_group)  # fmt: skip
+    return x[:, :, 0] if one_d else x
 
 
 def correlate_transpose(g, w, stride, dilation, groups, full_spatial):
@@ -272,20 +191,36 @@ def correlate_transpose(g, w, stride, dilation, groups, full_spatial):
     >>> correlate_transpose(np.ones((1, 1, 2)), np.ones((1, 1, 2)), (1,), (1,), 1, (3,))
     array([[[1., 2., 1.]]])
     """
-    _, transpose, _ = _kernels()
-    one_d = g.ndim == 3
-    g4, w4 = _as_2d(g), _as_2d(w.astype(g.dtype, copy=False))
+    zero = ((0, 0),) * (g.ndim - 2)
+    return transpose_unpadded(g, w, stride, dilation, groups, zero, tuple(full_spatial))
+
+
+def weight_grad_unpadded(x, g, kernel, stride, dilation, groups, padding):
+    """Weight gradient ``(C_out, C_in/G, *k)`` of :func:`correlate_unpadded`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gw = weight_grad_unpadded(np.arange(3.0).reshape(1, 1, 3), np.ones((1, 1, 3)), (3,),
+    ...                           (1,), (1,), 1, ((1, 1),))
+    >>> gw.tolist()          # tap t sees x[q + t - 1] for q = 0, 1, 2
+    [[[1.0, 3.0, 3.0]]]
+    """
+    one_d = x.ndim == 3
+    x4 = np.ascontiguousarray(_as_2d(x))
+    g4 = np.ascontiguousarray(_as_2d(g.astype(x.dtype, copy=False)))
     (sh, sw), (dh, dw) = _pairs(stride), _pairs(dilation)
-    fh, fw = _pairs(full_spatial)
-    per_group = w.shape[0] // groups
-    x = np.zeros((g4.shape[0], w.shape[1] * groups, fh, fw), dtype=g.dtype)
-    g4, w4 = np.ascontiguousarray(g4), np.ascontiguousarray(w4)
-    jobs = x.shape[0] * x.shape[1]
-    if (sh, sw) == (1, 1):
-        parallel_for(_flat_kernels()[1], jobs, g4, w4, dh, dw, x, per_group)
+    kh, kw = _pairs(kernel)
+    per_group = g.shape[1] // groups
+    out = np.empty((g.shape[1], x.shape[1] // groups, kh, kw), dtype=x.dtype)
+    (ph, pw) = _pads(padding)
+    if max(sh, sw) <= 2:
+        parallel_for(flat_weight_grad_kernel(), groups, x4, g4, sh, sw, dh, dw, ph, pw,
+                     per_group, out)  # fmt: skip
     else:
-        parallel_for(transpose, jobs, g4, w4, sh, sw, dh, dw, x, per_group)
-    return x[:, :, 0] if one_d else x
+        parallel_for(weight_grad_kernel(), g.shape[1], x4, g4, sh, sw, dh, dw, ph, pw,
+                     per_group, out)  # fmt: skip
+    return out[:, :, 0] if one_d else out
 
 
 def correlate_weight_grad(xp, g, kernel, stride, dilation, groups):
@@ -298,16 +233,5 @@ def correlate_weight_grad(xp, g, kernel, stride, dilation, groups):
     ...                       (1,), (1,), 1)
     array([[[3., 6., 9.]]])
     """
-    _, _, weight_grad = _kernels()
-    one_d = xp.ndim == 3
-    x4, g4 = _as_2d(xp), _as_2d(g.astype(xp.dtype, copy=False))
-    (sh, sw), (dh, dw) = _pairs(stride), _pairs(dilation)
-    kh, kw = _pairs(kernel)
-    per_group = g.shape[1] // groups
-    out = np.zeros((g.shape[1], xp.shape[1] // groups, kh, kw), dtype=x4.dtype)
-    x4, g4 = np.ascontiguousarray(x4), np.ascontiguousarray(g4)
-    if (sh, sw) == (1, 1):
-        parallel_for(_flat_kernels()[2], g.shape[1], x4, g4, dh, dw, per_group, out)
-    else:
-        parallel_for(weight_grad, g.shape[1], x4, g4, sh, sw, dh, dw, per_group, out)
-    return out[:, :, 0] if one_d else out
+    zero = ((0, 0),) * (xp.ndim - 2)
+    return weight_grad_unpadded(xp, g, kernel, stride, dilation, groups, zero)

@@ -17,67 +17,17 @@ shuffled tensor is never materialised.
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
 
-from .parallel import parallel_for
+from .direct import forward_rows
 
 __all__ = ["band_rows", "depthwise_pointwise", "shuffle_blocks", "shuffle_pointwise_grouped"]
 
 #: Target size of the depthwise band buffer (bytes): about the last-level cache share of a
 #: core. Smaller bands mean more, thinner matrix products (measured slower on 2 cores).
 BAND_BYTES = 4 * 2**20
-
-
-@functools.cache
-def _band_kernel():
-    try:
-        from numba import njit
-    except ImportError as error:  # pragma: no cover
-        raise ImportError("fused kernels need numba: pip install convzoo[fast]") from error
-
-    @njit(cache=True, fastmath=True, nogil=True)
-    def depthwise_band(start, stop, xp, w, b, r0, sh, sw, dh, dw, mult, out):
-        # out: (C_mid, rows, ow) <- depthwise rows r0 .. r0+rows of image b
-        c_mid, rows, ow = out.shape
-        kh, kw = w.shape[2], w.shape[3]
-        usw, uow = np.uint64(sw), np.uint64(ow)
-        width = xp.shape[3]
-        if sh == 1 and sw == 1:  # flattened padded plane: one long vector loop per tap
-            span = np.uint64((rows - 1) * width + ow)
-            acc = np.empty(span, dtype=out.dtype)
-            for o in range(start, stop):
-                flat = xp[b, o // mult].reshape(xp.shape[2] * width)
-                acc[:] = 0
-                for i in range(kh):
-                    for j in range(kw):
-                        wv = w[o, 0, i, j]
-                        off = np.uint64((r0 + i * dh) * width + j * dw)
-                        for p in range(span):
-                            acc[p] += wv * flat[p + off]
-                for r in range(rows):
-                    out[o, r, :] = acc[r * width : r * width + ow]
-            return
-        for o in range(start, stop):  # channels of the band
-            plane = xp[b, o // mult]
-            for r in range(rows):
-                acc = out[o, r]
-                acc[:] = 0
-                for i in range(kh):
-                    src = plane[(r0 + r) * sh + i * dh]
-                    for j in range(kw):
-                        wv = w[o, 0, i, j]
-                        off = np.uint64(j * dw)
-                        if sw == 1:
-                            for q in range(uow):
-                                acc[q] += wv * src[q + off]
-                        else:
-                            for q in range(uow):
-                                acc[q] += wv * src[q * usw + off]
-
-    return depthwise_band
 
 
 def band_rows(channels: int, out_width: int, itemsize: int, budget: int = BAND_BYTES) -> int:
@@ -91,15 +41,17 @@ def band_rows(channels: int, out_width: int, itemsize: int, budget: int = BAND_B
     return max(1, budget // max(1, channels * out_width * itemsize))
 
 
-def depthwise_pointwise(xp, dw, pw, stride, dilation):
-    """Depthwise then pointwise correlation of a padded 2-D input, band by band.
+def depthwise_pointwise(x, dw, pw, stride, dilation, padding=((0, 0), (0, 0))):
+    """Depthwise then pointwise correlation of a 2-D input zero-padded by ``padding``
+    (implicitly: no padded copy), band by band.
 
     Parameters
     ----------
-    xp : ndarray, shape (N, C, H_pad, W_pad)
+    x : ndarray, shape (N, C, H, W)
     dw : ndarray, shape (m*C, 1, kh, kw)
     pw : ndarray, shape (C_out, m*C, 1, 1)
     stride, dilation : tuple of 2 int
+    padding : ((lo, hi), (lo, hi))
 
     Returns
     -------
@@ -113,30 +65,28 @@ def depthwise_pointwise(xp, dw, pw, stride, dilation):
     >>> y.shape, float(y[0, 0, 0, 0])
     ((1, 3, 2, 2), 18.0)
     """
-    kernel = _band_kernel()
-    dtype = xp.dtype
-    xp = np.ascontiguousarray(xp)
+    dtype = x.dtype
+    x = np.ascontiguousarray(x)
     dw = np.ascontiguousarray(dw, dtype=dtype)
-    n_batch, c_in, h_pad, w_pad = xp.shape
+    n_batch, c_in, height, width = x.shape
     c_mid, _, kh, kw = dw.shape
-    (sh, sw), (dh, dwd) = stride, dilation
-    oh = (h_pad - dh * (kh - 1) - 1) // sh + 1
-    ow = (w_pad - dwd * (kw - 1) - 1) // sw + 1
+    (sh, sw), (dh, dwd), ((top, bottom), (left, right)) = stride, dilation, padding
+    oh = (height + top + bottom - dh * (kh - 1) - 1) // sh + 1
+    ow = (width + left + right - dwd * (kw - 1) - 1) // sw + 1
     c_out = pw.shape[0]
     matrix = np.ascontiguousarray(pw.reshape(c_out, c_mid), dtype=dtype)  # (C_out, C_mid)
     y = np.empty((n_batch, c_out, oh, ow), dtype=dtype)
     flat = y.reshape(n_batch, c_out, oh * ow)  # (N, C_out, P): a view of y
-    rows = min(oh, band_rows(c_mid, ow, xp.itemsize))
-    buffer = np.empty((c_mid, rows, ow), dtype=dtype)
+    rows = min(oh, band_rows(c_mid, ow, x.itemsize, BAND_BYTES))
+    buffer = np.empty((1, c_mid, rows, ow), dtype=dtype)
     mult = c_mid // c_in
     for b in range(n_batch):
         for r0 in range(0, oh, rows):
-            band = buffer[:, : min(rows, oh - r0)]  # (C_mid, rows, ow)
-            parallel_for(kernel, c_mid, xp, dw, b, r0, sh, sw, dh, dwd, mult, band)
+            n_rows = min(rows, oh - r0)
+            band = buffer if n_rows == rows else np.empty((1, c_mid, n_rows, ow), dtype)
+            forward_rows(x[b : b + 1], dw, (sh, sw), (dh, dwd), (top, left), r0, band, mult)
             # (C_out, C_mid) @ (C_mid, rows*ow) -> written straight into y's rows
-            np.matmul(
-                matrix, band.reshape(c_mid, -1), out=flat[b, :, r0 * ow : r0 * ow + band[0].size]
-            )
+            np.matmul(matrix, band.reshape(c_mid, -1), out=flat[b, :, r0 * ow : (r0 + n_rows) * ow])
     return y
 
 

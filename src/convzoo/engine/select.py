@@ -150,6 +150,9 @@ register(
         supports=direct.supports,
         cost=direct.cost,
         transpose=direct.correlate_transpose,
+        unpadded=direct.correlate_unpadded,
+        unpadded_transpose=direct.transpose_unpadded,
+        unpadded_weight_grad=direct.weight_grad_unpadded,
     )
 )
 for _m in (2, 4):

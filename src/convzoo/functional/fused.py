@@ -112,8 +112,11 @@ def depthwise_separable(
         kwargs = dict(padding=padding, dilation=dilation, padding_mode=padding_mode)
         h = conv(x, dw, stride=stride, groups=c_in, padding_value=padding_value, **kwargs)
         return add_bias(conv(h, pw), bias).astype(dtype, copy=False)
-    xp = pad(x, spec.padding, spec.padding_mode, spec.padding_value)
-    y = kernels.depthwise_pointwise(xp, dw, pw, spec.stride, spec.dilation)
+    if spec.padding_mode == "zeros" or (spec.padding_mode == "constant" and padding_value == 0):
+        y = kernels.depthwise_pointwise(x, dw, pw, spec.stride, spec.dilation, spec.padding)
+    else:
+        xp = pad(x, spec.padding, spec.padding_mode, spec.padding_value)
+        y = kernels.depthwise_pointwise(xp, dw, pw, spec.stride, spec.dilation)
     return add_bias(y, bias).astype(dtype, copy=False)
 
 
