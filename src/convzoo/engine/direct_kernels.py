@@ -299,7 +299,34 @@ def flat_weight_grad_kernel():
     import numpy as np
 
     jit = _njit()
-    load_planes, _, _ = _plane_helpers()
+    load_planes, _, copy = _plane_helpers()
+
+    @jit
+    def nine_sums(acc, grid, flat, n, row, col):
+        # acc[i, j] += sum_p grid[p] * flat[p + i*row + j*col]
+        o1, o2 = np.uint64(col), np.uint64(2 * col)
+        r1, r2 = np.uint64(row), np.uint64(2 * row)
+        s00 = s01 = s02 = s10 = s11 = s12 = s20 = s21 = s22 = grid[0] * 0
+        for p in range(np.uint64(n)):
+            gv = grid[p]
+            s00 += gv * flat[p]
+            s01 += gv * flat[p + o1]
+            s02 += gv * flat[p + o2]
+            s10 += gv * flat[p + r1]
+            s11 += gv * flat[p + r1 + o1]
+            s12 += gv * flat[p + r1 + o2]
+            s20 += gv * flat[p + r2]
+            s21 += gv * flat[p + r2 + o1]
+            s22 += gv * flat[p + r2 + o2]
+        acc[0, 0] += s00
+        acc[0, 1] += s01
+        acc[0, 2] += s02
+        acc[1, 0] += s10
+        acc[1, 1] += s11
+        acc[1, 2] += s12
+        acc[2, 0] += s20
+        acc[2, 1] += s21
+        acc[2, 2] += s22
 
     @jit
     def flat_weight_grad(start, stop, x, g, sh, sw, dh, dw, ph, pw, per_group, out):
@@ -312,6 +339,7 @@ def flat_weight_grad_kernel():
         grid = np.zeros(full_rows * wp, dtype=x.dtype)
         total = np.zeros((per_group, c_group, kh, kw), dtype=np.float64)
         n = full_rows * wp - (kw - 1) * dw  # further cells of the grid are zero (col >= ow)
+        usw = np.uint64(sw)
         for grp in range(start, stop):
             total[:] = 0
             for b in range(n_batch):
@@ -319,11 +347,17 @@ def flat_weight_grad_kernel():
                 for ko in range(per_group):
                     o = grp * per_group + ko
                     for r in range(oh):  # g on the stride-1 grid; the rest stays zero
-                        row = grid[r * sh * wp :]
-                        for q in range(ow):
-                            row[q * sw] = g[b, o, r, q]
+                        row, src = grid[r * sh * wp :], g[b, o, r]
+                        if sw == 1:
+                            copy(row, src, ow)
+                        else:
+                            for q in range(np.uint64(ow)):
+                                row[q * usw] = src[q]
                     for ci in range(c_group):
                         flat = buf[ci].reshape(buf.shape[1] * wp)
+                        if kh == 3 and kw == 3:  # the nine sums in one pass
+                            nine_sums(total[ko, ci], grid, flat, n, dh * wp, dw)
+                            continue
                         for i in range(kh):
                             for j in range(kw):
                                 s = flat[i * dh * wp + j * dw :]
