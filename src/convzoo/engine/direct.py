@@ -19,10 +19,9 @@ import numpy as np
 
 from .direct_kernels import (
     flat_forward_kernel,
+    flat_transpose_kernel,
     flat_weight_grad_kernel,
-    forward_kernel,
-    scatter_kernel,
-    weight_grad_kernel,
+    phase_layout,
 )
 from .parallel import parallel_for
 
@@ -117,16 +116,12 @@ def correlate_unpadded(x, w, stride, dilation, groups, padding):
 
 def forward_rows(x4, w4, stride, dilation, pads, row0, y, per_group):
     """Fill ``y`` (N, C_out, rows, ow) with output rows ``row0 ..`` of the 2-D correlation of
-    ``x4`` zero-padded below by ``pads = (ph, pw)``, on all threads: the flat-plane kernel
-    when strides are at most 2, else the row kernel."""
+    ``x4`` zero-padded below by ``pads = (ph, pw)``, on all threads."""
     (sh, sw), (dh, dw), (ph, pw) = stride, dilation, pads
-    if max(sh, sw) <= 2:
-        groups = w4.shape[0] // per_group
-        parallel_for(flat_forward_kernel(), y.shape[0] * groups, x4, w4, sh, sw, dh, dw, ph,
-                     pw, row0, y, per_group)  # fmt: skip
-    else:
-        jobs = y.shape[0] * y.shape[1]
-        parallel_for(forward_kernel(), jobs, x4, w4, sh, sw, dh, dw, ph, pw, row0, y, per_group)
+    hq, wq, offsets = phase_layout(y.shape[2], y.shape[3], w4.shape[2:], stride, dilation)
+    jobs = y.shape[0] * (w4.shape[0] // per_group)  # (image, group)
+    parallel_for(flat_forward_kernel(), jobs, x4, w4, sh, sw, dh, dw, ph, pw, row0, y,
+                 per_group, offsets, hq, wq)  # fmt: skip
 
 
 def correlate(xp, w, stride, dilation, groups):
@@ -146,7 +141,7 @@ def transpose_unpadded(g, w, stride, dilation, groups, padding, spatial):
     """Adjoint of :func:`correlate_unpadded` in its input: ``(N, C_in, *spatial)``.
 
     At stride 1 this is the forward kernel on ``g`` with the flipped, channel-swapped kernel
-    and padding ``d*(k-1) - lo`` (vectorised gathers); at larger strides a scatter kernel.
+    and padding ``d*(k-1) - lo``; at larger strides the flat kernel run backwards.
 
     Examples
     --------
@@ -173,12 +168,11 @@ def transpose_unpadded(g, w, stride, dilation, groups, padding, spatial):
         return correlate_unpadded(g, flipped, stride, dilation, groups, pads)
     g4 = np.ascontiguousarray(_as_2d(g))
     w4 = np.ascontiguousarray(_as_2d(w.astype(g.dtype, copy=False)))
-    (sh, sw), (dh, dw) = _pairs(stride), _pairs(dilation)
-    fh, fw = _pairs(spatial)
-    x = np.zeros((g4.shape[0], w.shape[1] * groups, fh, fw), dtype=g.dtype)
-    (ph, pw) = _pads(padding)
-    parallel_for(scatter_kernel(), x.shape[0] * x.shape[1], g4, w4, sh, sw, dh, dw, ph, pw, x,
-                 per_group)  # fmt: skip
+    (sh, sw), (dh, dw), (ph, pw) = _pairs(stride), _pairs(dilation), _pads(padding)
+    x = np.zeros((g4.shape[0], w.shape[1] * groups, *_pairs(spatial)), dtype=g.dtype)
+    hq, wq, offsets = phase_layout(g4.shape[2], g4.shape[3], w4.shape[2:], (sh, sw), (dh, dw))
+    parallel_for(flat_transpose_kernel(), g4.shape[0] * groups, g4, w4, sh, sw, dh, dw, ph, pw,
+                 per_group, x, offsets, hq, wq)  # fmt: skip
     return x[:, :, 0] if one_d else x
 
 
@@ -214,12 +208,9 @@ def weight_grad_unpadded(x, g, kernel, stride, dilation, groups, padding):
     per_group = g.shape[1] // groups
     out = np.empty((g.shape[1], x.shape[1] // groups, kh, kw), dtype=x.dtype)
     (ph, pw) = _pads(padding)
-    if max(sh, sw) <= 2:
-        parallel_for(flat_weight_grad_kernel(), groups, x4, g4, sh, sw, dh, dw, ph, pw,
-                     per_group, out)  # fmt: skip
-    else:
-        parallel_for(weight_grad_kernel(), g.shape[1], x4, g4, sh, sw, dh, dw, ph, pw,
-                     per_group, out)  # fmt: skip
+    hq, wq, offsets = phase_layout(g4.shape[2], g4.shape[3], (kh, kw), (sh, sw), (dh, dw))
+    parallel_for(flat_weight_grad_kernel(), groups, x4, g4, sh, sw, dh, dw, ph, pw, per_group,
+                 out, offsets, hq, wq)  # fmt: skip
     return out[:, :, 0] if one_d else out
 
 

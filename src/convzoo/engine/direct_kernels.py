@@ -1,18 +1,15 @@
 """The numba loops of the direct algorithm (:mod:`.direct`), with implicit zero padding.
 
-All kernels read the *unpadded* input: padding ``(ph, pw)`` only shifts indices and taps
-outside the input count as zeros, so no padded copy of the input is made (for a depthwise
-layer that copy costs as much as the convolution). Negative padding crops. Each kernel is
-compiled on first use and cached on disk.
-
-- ``flat_forward`` and ``flat_weight_grad`` (strides 1 and 2): per (image, group), the
-  input planes go, zero-padded, into a small buffer in cache; on it every tap is one
-  constant shift of the flattened plane, so the work runs in long vector loops (a 3x3
-  kernel: one pass with nine terms). This is the fast path.
-- ``forward`` and ``weight_grad`` (any stride): row by row, one pass per tap over the
-  columns where it is inside the input.
-- ``scatter``: the adjoint in the input for strides above 1 (at stride 1 the adjoint is a
-  forward correlation with the flipped kernel, see :func:`.direct.transpose_unpadded`).
+No padded copy of the input is made (for a depthwise layer that copy costs as much as the
+convolution): each job copies the input rows it needs, zero-padded and split into stride
+phases (:func:`phase_layout`), into a small buffer that stays in cache. On that buffer every
+kernel tap, at any stride and dilation, is one constant shift of the flattened planes, so
+``flat_forward`` and ``flat_weight_grad`` run long vector loops over whole planes (a 3x3
+kernel: one pass with nine terms, or nine sums) instead of short rows; ``flat_transpose``
+is the adjoint in the input for strides above 1, the same shifts run backwards (at stride 1
+the adjoint is a forward correlation with the flipped kernel, see
+:func:`.direct.transpose_unpadded`). Negative padding crops.
+Each kernel is compiled on first use and cached on disk.
 """
 
 from __future__ import annotations
@@ -20,10 +17,9 @@ from __future__ import annotations
 import functools
 
 __all__ = [
-    "forward_kernel",
+    "phase_layout",
     "flat_forward_kernel",
-    "scatter_kernel",
-    "weight_grad_kernel",
+    "flat_transpose_kernel",
     "flat_weight_grad_kernel",
 ]
 
@@ -36,156 +32,34 @@ def _njit():
     return njit(cache=True, fastmath=True, nogil=True)  # threads: see .parallel
 
 
-@functools.cache
-def forward_kernel():
-    """``forward(start, stop, x, w, sh, sw, dh, dw, ph, pw, row0, y, per_group)``: the row
-    kernel, for strides above 2 (:func:`flat_forward_kernel` takes the others).
+def phase_layout(rows, cols, kernel, stride, dilation):
+    """``(Hq, Wq, offsets)`` of the phase buffer for ``rows x cols`` outputs.
 
-    Computes output rows ``row0 .. row0 + y.shape[2]`` of the (image, output channel) planes
-    ``start .. stop`` (flat index ``b * C_out + o``) into ``y`` (N, C_out, rows, ow), one
-    pass per tap over the columns where the tap is inside the input.
+    The padded input is split into ``sh*sw`` phase planes of ``Hq x Wq`` cells (phase
+    ``(a, c)`` holds the cells ``(r*sh + a, q*sw + c)``); output ``(r, q)`` and tap
+    ``(i, j)`` then read cell ``(r + i*dh // sh, q + j*dw // sw)`` of phase
+    ``(i*dh % sh, j*dw % sw)``: on the flattened buffer, flat output ``p = r*Wq + q`` reads
+    ``p + offsets[i, j]``, a constant shift for every stride and dilation.
+
+    Examples
+    --------
+    >>> hq, wq, offsets = phase_layout(2, 2, (3, 3), (2, 2), (1, 1))
+    >>> hq, wq, offsets.tolist()   # taps 0 and 2 read the even phase, tap 1 the odd one
+    (4, 4, [[0, 16, 1], [32, 48, 33], [4, 20, 5]])
     """
     import numpy as np
 
-    jit = _njit()
-
-    @jit
-    def forward(start, stop, x, w, sh, sw, dh, dw, ph, pw, row0, y, per_group):
-        c_out, c_group, kh, kw = w.shape
-        height, width = x.shape[2], x.shape[3]
-        rows, ow = y.shape[2], y.shape[3]
-        usw = np.uint64(sw)
-        for job in range(start, stop):  # (image, output channel) planes
-            b, o = job // c_out, job % c_out
-            first = (o // per_group) * c_group
-            for r in range(rows):
-                dst = y[b, o, r]
-                dst[:] = 0
-                for ci in range(c_group):
-                    for i in range(kh):
-                        ih = (row0 + r) * sh + i * dh - ph
-                        if ih < 0 or ih >= height:
-                            continue
-                        src = x[b, first + ci, ih]
-                        for j in range(kw):
-                            offset = j * dw - pw  # column q reads q*sw + offset
-                            qa = 0 if offset >= 0 else (-offset + sw - 1) // sw
-                            qb = min(ow, (width - 1 - offset) // sw + 1) if width > offset else 0
-                            if qa >= qb:
-                                continue
-                            wv, d, s = w[o, ci, i, j], dst[qa:], src[qa * sw + offset :]
-                            for q in range(np.uint64(qb - qa)):
-                                d[q] += wv * s[q * usw]
-
-    return forward
-
-
-@functools.cache
-def scatter_kernel():
-    """``scatter(start, stop, g, w, sh, sw, dh, dw, ph, pw, x, per_group)``: the adjoint of
-    ``forward`` in its input, accumulated into the (zeroed) input planes ``start .. stop``
-    (flat ``b * C_in + c``) of ``x``; taps that land in the padding are dropped.
-    """
-    import numpy as np
-
-    jit = _njit()
-
-    @jit
-    def scatter(start, stop, g, w, sh, sw, dh, dw, ph, pw, x, per_group):
-        oh, ow = g.shape[2], g.shape[3]
-        c_group, kh, kw = w.shape[1], w.shape[2], w.shape[3]
-        c_in, height, width = x.shape[1], x.shape[2], x.shape[3]
-        usw = np.uint64(sw)
-        for job in range(start, stop):  # (image, input channel) planes
-            b, c = job // c_in, job % c_in
-            grp, ci = c // c_group, c % c_group
-            plane = x[b, c]
-            for o in range(grp * per_group, (grp + 1) * per_group):
-                for r in range(oh):
-                    grow = g[b, o, r]
-                    for i in range(kh):
-                        ih = r * sh + i * dh - ph
-                        if ih < 0 or ih >= height:
-                            continue
-                        dst = plane[ih]
-                        for j in range(kw):
-                            offset = j * dw - pw
-                            qa = 0 if offset >= 0 else (-offset + sw - 1) // sw
-                            qb = min(ow, (width - 1 - offset) // sw + 1) if width > offset else 0
-                            if qa >= qb:
-                                continue
-                            wv = w[o, ci, i, j]
-                            d = dst[qa * sw + offset :]
-                            s = grow[qa:]
-                            if sw == 1:
-                                for q in range(np.uint64(qb - qa)):
-                                    d[q] += wv * s[q]
-                            else:
-                                for q in range(np.uint64(qb - qa)):
-                                    d[q * usw] += wv * s[q]
-
-    return scatter
-
-
-@functools.cache
-def weight_grad_kernel():
-    """``weight_grad(start, stop, x, g, sh, sw, dh, dw, ph, pw, per_group, out)``: the
-    weight gradient of output channels ``start .. stop`` into ``out`` (C_out, C_g, kh, kw),
-    sums of float32 rows accumulated in float64.
-    """
-    import numpy as np
-
-    jit = _njit()
-
-    @jit
-    def weight_grad(start, stop, x, g, sh, sw, dh, dw, ph, pw, per_group, out):
-        n_batch, _, oh, ow = g.shape
-        c_group, kh, kw = out.shape[1], out.shape[2], out.shape[3]
-        height, width = x.shape[2], x.shape[3]
-        usw = np.uint64(sw)
-        total = np.zeros((c_group, kh, kw), dtype=np.float64)
-        for o in range(start, stop):  # output channels
-            first = (o // per_group) * c_group
-            total[:] = 0
-            for b in range(n_batch):
-                for r in range(oh):
-                    grow = g[b, o, r]
-                    for ci in range(c_group):
-                        plane = x[b, first + ci]
-                        for i in range(kh):
-                            ih = r * sh + i * dh - ph
-                            if ih < 0 or ih >= height:
-                                continue
-                            src = plane[ih]
-                            for j in range(kw):
-                                offset = j * dw - pw
-                                qa = 0 if offset >= 0 else (-offset + sw - 1) // sw
-                                qb = min(ow, (width - 1 - offset) // sw + 1)
-                                if width <= offset or qa >= qb:
-                                    continue
-                                s = src[qa * sw + offset :]
-                                gr = grow[qa:]
-                                part = gr[0] * 0
-                                if sw == 1:
-                                    for q in range(np.uint64(qb - qa)):
-                                        part += gr[q] * s[q]
-                                else:
-                                    for q in range(np.uint64(qb - qa)):
-                                        part += gr[q] * s[q * usw]
-                                total[ci, i, j] += part
-            for ci in range(c_group):
-                for i in range(kh):
-                    for j in range(kw):
-                        out[o, ci, i, j] = total[ci, i, j]
-
-    return weight_grad
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    hq, wq = rows + (kh - 1) * dh // sh + 1, cols + (kw - 1) * dw // sw + 1
+    i, j = np.arange(kh)[:, None] * dh, np.arange(kw)[None, :] * dw
+    phase = (i % sh) * sw + j % sw
+    return hq, wq, (phase * hq * wq + (i // sh) * wq + j // sw).astype(np.uint64)
 
 
 @functools.cache
 def _plane_helpers():
-    """Jitted helpers of the flat kernels: copy a zero-padded window of input planes into a
-    local buffer, and the stride-1 correlation of such a buffer (see
-    :func:`flat_forward_kernel`)."""
+    """Jitted helpers of the flat kernels: load zero-padded input planes into a phase buffer
+    (:func:`phase_layout`), correlate one buffer, copy a row."""
     import numpy as np
 
     jit = _njit()
@@ -196,45 +70,56 @@ def _plane_helpers():
             dst[c] = src[c]
 
     @jit
-    def load_planes(buf, x, b, first, top, pw):
-        # buf (C_g, rows_b, Wp) <- x[b, first + ci, top + r, c - pw], zero outside x
+    def load_planes(buf, x, b, first, top, pw, sh, sw):
+        # buf (C_g, sh*sw, Hq, Wq)[ci, a*sw + c, rr, q] <- x[b, first + ci, top + rr*sh + a,
+        # q*sw + c - pw], zero outside x
         height, width = x.shape[2], x.shape[3]
-        wp = buf.shape[2]
-        lo, hi = max(0, pw), max(min(wp, width + pw), max(0, pw))
+        hq, wq = buf.shape[2], buf.shape[3]
         for ci in range(buf.shape[0]):
-            for r in range(buf.shape[1]):
-                ih = top + r
-                row = buf[ci, r]
-                if ih < 0 or ih >= height:
-                    row[:] = 0
-                    continue
-                row[:lo] = 0
-                row[hi:] = 0
-                copy(row[lo:], x[b, first + ci, ih, lo - pw :], hi - lo)
+            for a in range(sh):
+                for rr in range(hq):
+                    ih = top + rr * sh + a
+                    inside = 0 <= ih < height
+                    for c in range(sw):
+                        dst = buf[ci, a * sw + c, rr]
+                        if not inside:
+                            dst[:] = 0
+                            continue
+                        src = x[b, first + ci, ih]
+                        # q with 0 <= q*sw + c - pw < width
+                        lo = min(wq, max(0, (pw - c + sw - 1) // sw))
+                        hi = max(lo, min(wq, (width - 1 + pw - c) // sw + 1))
+                        dst[:lo] = 0
+                        dst[hi:] = 0
+                        if sw == 1:
+                            copy(dst[lo:], src[lo + c - pw :], hi - lo)
+                        else:
+                            d, s, usw = dst[lo:], src[lo * sw + c - pw :], np.uint64(sw)
+                            for q in range(np.uint64(hi - lo)):
+                                d[q] = s[q * usw]
 
     @jit
-    def correlate_plane(out, buf, wk, dh, dw):
-        # out (rows * Wp, flat) += stride-1 correlation of one padded plane buf (rows_b, Wp)
+    def correlate_plane(out, flat, wk, offsets):
+        # out (rows * Wq, flat) += sum over taps of wk[i, j] * flat[p + offsets[i, j]]
         kh, kw = wk.shape
-        wp = buf.shape[1]
-        flat = buf.reshape(buf.shape[0] * wp)
-        n = out.shape[0] - (kw - 1) * dw  # the last columns of the last row read past buf
+        n = out.shape[0]
         if kh == 3 and kw == 3:  # one pass, nine terms, one source pointer: vectorises
-            o1, o2 = np.uint64(dw), np.uint64(2 * dw)
-            r1, r2 = np.uint64(dh * wp), np.uint64(2 * dh * wp)
+            o00, o01, o02 = offsets[0, 0], offsets[0, 1], offsets[0, 2]  # unsigned
+            o10, o11, o12 = offsets[1, 0], offsets[1, 1], offsets[1, 2]
+            o20, o21, o22 = offsets[2, 0], offsets[2, 1], offsets[2, 2]
             w00, w01, w02 = wk[0, 0], wk[0, 1], wk[0, 2]
             w10, w11, w12 = wk[1, 0], wk[1, 1], wk[1, 2]
             w20, w21, w22 = wk[2, 0], wk[2, 1], wk[2, 2]
             for p in range(np.uint64(n)):
                 out[p] += (
-                    w00 * flat[p] + w01 * flat[p + o1] + w02 * flat[p + o2]
-                    + w10 * flat[p + r1] + w11 * flat[p + r1 + o1] + w12 * flat[p + r1 + o2]
-                    + w20 * flat[p + r2] + w21 * flat[p + r2 + o1] + w22 * flat[p + r2 + o2]
+                    w00 * flat[p + o00] + w01 * flat[p + o01] + w02 * flat[p + o02]
+                    + w10 * flat[p + o10] + w11 * flat[p + o11] + w12 * flat[p + o12]
+                    + w20 * flat[p + o20] + w21 * flat[p + o21] + w22 * flat[p + o22]
                 )  # fmt: skip
             return
         for i in range(kh):  # any other kernel: one long pass per tap
             for j in range(kw):
-                wv, s = wk[i, j], flat[i * dh * wp + j * dw :]
+                wv, s = wk[i, j], flat[offsets[i, j] :]
                 for p in range(np.uint64(n)):
                     out[p] += wv * s[p]
 
@@ -243,17 +128,16 @@ def _plane_helpers():
 
 @functools.cache
 def flat_forward_kernel():
-    """``flat_forward(start, stop, x, w, sh, sw, dh, dw, ph, pw, row0, y, per_group)``:
-    the forward on flattened planes, for strides of 1 and 2.
+    """``flat_forward(start, stop, x, w, sh, sw, dh, dw, ph, pw, row0, y, per_group,
+    offsets, hq, wq)``: the forward correlation on flattened phase buffers.
 
-    Each job (image, group) copies the rows it needs of its input planes, zero-padded, into
-    a local buffer of width ``Wp = W + pw + right`` (in cache). On such a buffer an output
-    row and its input rows have the same width, so every tap is one constant shift of the
-    flattened plane: ``out[p] += w * buf[p + i*dh*Wp + j*dw]`` runs over the whole plane in
-    one long vector loop (a 3x3 kernel: one pass with nine terms). The output is computed on
-    the ``Wp``-wide grid and its first ``ow`` columns are kept. A stride of 2 computes the
-    stride-1 rows and keeps every other row and column: up to 4x the multiply-adds, but long
-    loops instead of short strided rows.
+    Each job (image, group) copies the input rows it needs, zero-padded and split into
+    stride phases (:func:`phase_layout`), into a small buffer that stays in cache. There
+    every tap is one constant shift of the flattened buffer, so the work runs in long
+    vector loops over whole planes (a 3x3 kernel: one pass with nine terms) instead of short
+    rows; only the multiply-adds of real outputs are done (plus ``Wq - ow`` spare columns).
+    Output rows ``row0 .. row0 + y.shape[2]`` of the planes go into ``y`` (N, C_out, rows,
+    ow).
     """
     import numpy as np
 
@@ -261,40 +145,32 @@ def flat_forward_kernel():
     load_planes, correlate_plane, copy = _plane_helpers()
 
     @jit
-    def flat_forward(start, stop, x, w, sh, sw, dh, dw, ph, pw, row0, y, per_group):
-        c_out, c_group, kh, kw = w.shape
-        width = x.shape[3]
+    def flat_forward(start, stop, x, w, sh, sw, dh, dw, ph, pw, row0, y, per_group, offsets,
+                     hq, wq):  # fmt: skip
+        c_out, c_group = w.shape[0], w.shape[1]
         rows, ow = y.shape[2], y.shape[3]
-        full_rows = (rows - 1) * sh + 1  # stride-1 rows row0*sh .. (row0+rows-1)*sh
-        full_cols = (ow - 1) * sw + 1
-        wp = max(full_cols + (kw - 1) * dw, width + pw)
-        buf = np.empty((c_group, full_rows + (kh - 1) * dh, wp), dtype=y.dtype)
-        out = np.empty(full_rows * wp, dtype=y.dtype)
+        buf = np.empty((c_group, sh * sw, hq, wq), dtype=y.dtype)
+        out = np.empty(rows * wq, dtype=y.dtype)
         groups = c_out // per_group
         for job in range(start, stop):  # (image, group)
             b, grp = job // groups, job % groups
-            load_planes(buf, x, b, grp * c_group, row0 * sh - ph, pw)
+            load_planes(buf, x, b, grp * c_group, row0 * sh - ph, pw, sh, sw)
             for o in range(grp * per_group, (grp + 1) * per_group):
                 out[:] = 0
                 for ci in range(c_group):
-                    correlate_plane(out, buf[ci], w[o, ci], dh, dw)
+                    correlate_plane(out, buf[ci].reshape(buf[ci].size), w[o, ci], offsets)
                 for r in range(rows):
-                    src, dst = out[r * sh * wp :], y[b, o, r]
-                    if sw == 1:
-                        copy(dst, src, ow)
-                    else:
-                        for q in range(ow):
-                            dst[q] = src[q * sw]
+                    copy(y[b, o, r], out[r * wq :], ow)
 
     return flat_forward
 
 
 @functools.cache
 def flat_weight_grad_kernel():
-    """``flat_weight_grad(start, stop, x, g, sh, sw, dh, dw, ph, pw, per_group, out)``:
-    the weight gradient of groups ``start .. stop`` on flattened padded planes (strides 1
-    and 2; see :func:`flat_forward_kernel`). ``g`` is spread on the ``Wp``-wide stride-1
-    grid with zeros elsewhere, so each tap is one long dot product; float64 accumulators.
+    """``flat_weight_grad(start, stop, x, g, sh, sw, dh, dw, ph, pw, per_group, out,
+    offsets, hq, wq)``: the weight gradient of groups ``start .. stop`` on phase buffers
+    (see :func:`flat_forward_kernel`): ``g`` laid out ``Wq`` wide with zeros in the spare
+    columns makes each tap one long dot product; float64 accumulators.
     """
     import numpy as np
 
@@ -302,22 +178,23 @@ def flat_weight_grad_kernel():
     load_planes, _, copy = _plane_helpers()
 
     @jit
-    def nine_sums(acc, grid, flat, n, row, col):
-        # acc[i, j] += sum_p grid[p] * flat[p + i*row + j*col]
-        o1, o2 = np.uint64(col), np.uint64(2 * col)
-        r1, r2 = np.uint64(row), np.uint64(2 * row)
+    def nine_sums(acc, grid, flat, n, offsets):
+        # acc[i, j] += sum_p grid[p] * flat[p + offsets[i, j]], 3x3, in one pass
+        o00, o01, o02 = offsets[0, 0], offsets[0, 1], offsets[0, 2]  # unsigned
+        o10, o11, o12 = offsets[1, 0], offsets[1, 1], offsets[1, 2]
+        o20, o21, o22 = offsets[2, 0], offsets[2, 1], offsets[2, 2]
         s00 = s01 = s02 = s10 = s11 = s12 = s20 = s21 = s22 = grid[0] * 0
         for p in range(np.uint64(n)):
             gv = grid[p]
-            s00 += gv * flat[p]
-            s01 += gv * flat[p + o1]
-            s02 += gv * flat[p + o2]
-            s10 += gv * flat[p + r1]
-            s11 += gv * flat[p + r1 + o1]
-            s12 += gv * flat[p + r1 + o2]
-            s20 += gv * flat[p + r2]
-            s21 += gv * flat[p + r2 + o1]
-            s22 += gv * flat[p + r2 + o2]
+            s00 += gv * flat[p + o00]
+            s01 += gv * flat[p + o01]
+            s02 += gv * flat[p + o02]
+            s10 += gv * flat[p + o10]
+            s11 += gv * flat[p + o11]
+            s12 += gv * flat[p + o12]
+            s20 += gv * flat[p + o20]
+            s21 += gv * flat[p + o21]
+            s22 += gv * flat[p + o22]
         acc[0, 0] += s00
         acc[0, 1] += s01
         acc[0, 2] += s02
@@ -329,38 +206,30 @@ def flat_weight_grad_kernel():
         acc[2, 2] += s22
 
     @jit
-    def flat_weight_grad(start, stop, x, g, sh, sw, dh, dw, ph, pw, per_group, out):
+    def flat_weight_grad(start, stop, x, g, sh, sw, dh, dw, ph, pw, per_group, out, offsets,
+                         hq, wq):  # fmt: skip
         n_batch, c_out, oh, ow = g.shape
         c_group, kh, kw = out.shape[1], out.shape[2], out.shape[3]
-        width = x.shape[3]
-        full_rows, full_cols = (oh - 1) * sh + 1, (ow - 1) * sw + 1
-        wp = max(full_cols + (kw - 1) * dw, width + pw)
-        buf = np.empty((c_group, full_rows + (kh - 1) * dh, wp), dtype=x.dtype)
-        grid = np.zeros(full_rows * wp, dtype=x.dtype)
+        buf = np.empty((c_group, sh * sw, hq, wq), dtype=x.dtype)
+        grid = np.zeros(oh * wq, dtype=x.dtype)  # columns ow .. Wq stay zero
         total = np.zeros((per_group, c_group, kh, kw), dtype=np.float64)
-        n = full_rows * wp - (kw - 1) * dw  # further cells of the grid are zero (col >= ow)
-        usw = np.uint64(sw)
+        n = oh * wq
         for grp in range(start, stop):
             total[:] = 0
             for b in range(n_batch):
-                load_planes(buf, x, b, grp * c_group, -ph, pw)
+                load_planes(buf, x, b, grp * c_group, -ph, pw, sh, sw)
                 for ko in range(per_group):
                     o = grp * per_group + ko
-                    for r in range(oh):  # g on the stride-1 grid; the rest stays zero
-                        row, src = grid[r * sh * wp :], g[b, o, r]
-                        if sw == 1:
-                            copy(row, src, ow)
-                        else:
-                            for q in range(np.uint64(ow)):
-                                row[q * usw] = src[q]
+                    for r in range(oh):
+                        copy(grid[r * wq :], g[b, o, r], ow)
                     for ci in range(c_group):
-                        flat = buf[ci].reshape(buf.shape[1] * wp)
-                        if kh == 3 and kw == 3:  # the nine sums in one pass
-                            nine_sums(total[ko, ci], grid, flat, n, dh * wp, dw)
+                        flat = buf[ci].reshape(buf[ci].size)
+                        if kh == 3 and kw == 3:
+                            nine_sums(total[ko, ci], grid, flat, n, offsets)
                             continue
                         for i in range(kh):
                             for j in range(kw):
-                                s = flat[i * dh * wp + j * dw :]
+                                s = flat[offsets[i, j] :]
                                 part = grid[0] * 0
                                 for p in range(np.uint64(n)):
                                     part += grid[p] * s[p]
@@ -372,3 +241,66 @@ def flat_weight_grad_kernel():
                             out[grp * per_group + ko, ci, i, j] = total[ko, ci, i, j]
 
     return flat_weight_grad
+
+
+@functools.cache
+def flat_transpose_kernel():
+    """``flat_transpose(start, stop, g, w, sh, sw, dh, dw, ph, pw, per_group, x, offsets,
+    hq, wq)``: the adjoint of ``flat_forward`` in its input, for the (image, group) jobs
+    ``start .. stop``: each output gradient plane, laid out ``Wq`` wide, is added into the
+    phase buffer at every tap's shift (one long vector loop per tap), and the buffer cells
+    that are input cells go to ``x`` (N, C_in, H, W); the rest is padding and dropped.
+    """
+    import numpy as np
+
+    jit = _njit()
+    _, _, copy = _plane_helpers()
+
+    @jit
+    def store_planes(buf, x, b, first, top, pw, sh, sw):
+        # the inverse of load_planes: x[b, first + ci, ih, iw] <- its phase-buffer cell
+        height, width = x.shape[2], x.shape[3]
+        hq, wq = buf.shape[2], buf.shape[3]
+        for ci in range(buf.shape[0]):
+            for a in range(sh):
+                for rr in range(hq):
+                    ih = top + rr * sh + a
+                    if ih < 0 or ih >= height:
+                        continue
+                    dst = x[b, first + ci, ih]
+                    for c in range(sw):
+                        src = buf[ci, a * sw + c, rr]
+                        lo = min(wq, max(0, (pw - c + sw - 1) // sw))
+                        hi = max(lo, min(wq, (width - 1 + pw - c) // sw + 1))
+                        if sw == 1:
+                            copy(dst[lo + c - pw :], src[lo:], hi - lo)
+                        else:
+                            d, s, usw = dst[lo * sw + c - pw :], src[lo:], np.uint64(sw)
+                            for q in range(np.uint64(hi - lo)):
+                                d[q * usw] = s[q]
+
+    @jit
+    def flat_transpose(start, stop, g, w, sh, sw, dh, dw, ph, pw, per_group, x, offsets,
+                       hq, wq):  # fmt: skip
+        n_batch, c_out, oh, ow = g.shape
+        c_group, kh, kw = w.shape[1], w.shape[2], w.shape[3]
+        buf = np.empty((c_group, sh * sw, hq, wq), dtype=x.dtype)
+        grid = np.zeros(oh * wq, dtype=x.dtype)  # columns ow .. Wq stay zero
+        n = oh * wq
+        groups = c_out // per_group
+        for job in range(start, stop):  # (image, group)
+            b, grp = job // groups, job % groups
+            buf[:] = 0
+            for o in range(grp * per_group, (grp + 1) * per_group):
+                for r in range(oh):
+                    copy(grid[r * wq :], g[b, o, r], ow)
+                for ci in range(c_group):
+                    flat = buf[ci].reshape(buf[ci].size)
+                    for i in range(kh):
+                        for j in range(kw):
+                            wv, d = w[o, ci, i, j], flat[offsets[i, j] :]
+                            for p in range(np.uint64(n)):
+                                d[p] += wv * grid[p]
+            store_planes(buf, x, b, grp * c_group, -ph, pw, sh, sw)
+
+    return flat_transpose
