@@ -118,10 +118,10 @@ def test_numba_kernel_is_cached_on_disk():
 
     from convzoo.engine import direct, direct_kernels
 
-    forward = direct_kernels.flat_forward_kernel()
+    forward = direct_kernels.flat_forward
     x, w = _arrays((1, 2, 5, 5), (2, 1, 3, 3), np.float32)
     direct.correlate(x, w, (1, 1), (1, 1), 2)
-    pattern = "direct_kernels.flat_forward_kernel.locals.flat_forward*.nbi"
+    pattern = "direct_kernels.flat_forward-*.nbi"
     index_files = list(Path(forward._cache.cache_path).glob(pattern))
     assert index_files, "numba wrote no on-disk cache index for the depthwise kernel"
 

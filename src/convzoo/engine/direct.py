@@ -17,15 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .direct_kernels import (
-    flat_forward_kernel,
-    flat_transpose_kernel,
-    flat_weight_grad_kernel,
-    phase_layout,
-)
 from .parallel import parallel_for
 
 __all__ = [
+    "phase_layout",
     "supports",
     "cost",
     "correlate",
@@ -47,6 +42,35 @@ def numba_available() -> bool:
     except ImportError:  # pragma: no cover - numba is installed in CI
         return False
     return True
+
+
+def phase_layout(rows, cols, kernel, stride, dilation):
+    """``(Hq, Wq, offsets)`` of the phase buffer for ``rows x cols`` outputs.
+
+    The padded input is split into ``sh*sw`` phase planes of ``Hq x Wq`` cells (phase
+    ``(a, c)`` holds the cells ``(r*sh + a, q*sw + c)``); output ``(r, q)`` and tap
+    ``(i, j)`` then read cell ``(r + i*dh // sh, q + j*dw // sw)`` of phase
+    ``(i*dh % sh, j*dw % sw)``: on the flattened buffer, flat output ``p = r*Wq + q`` reads
+    ``p + offsets[i, j]``, a constant shift for every stride and dilation.
+
+    Examples
+    --------
+    >>> hq, wq, offsets = phase_layout(2, 2, (3, 3), (2, 2), (1, 1))
+    >>> hq, wq, offsets.tolist()   # taps 0 and 2 read the even phase, tap 1 the odd one
+    (4, 4, [[0, 16, 1], [32, 48, 33], [4, 20, 5]])
+    """
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    hq, wq = rows + (kh - 1) * dh // sh + 1, cols + (kw - 1) * dw // sw + 1
+    i, j = np.arange(kh)[:, None] * dh, np.arange(kw)[None, :] * dw
+    phase = (i % sh) * sw + j % sw
+    return hq, wq, (phase * hq * wq + (i // sh) * wq + j // sw).astype(np.uint64)
+
+
+def _kernels():
+    """The numba kernels (imported on first use: numba is the optional ``fast`` extra)."""
+    from . import direct_kernels
+
+    return direct_kernels
 
 
 def supports(problem) -> bool:
@@ -120,7 +144,7 @@ def forward_rows(x4, w4, stride, dilation, pads, row0, y, per_group):
     (sh, sw), (dh, dw), (ph, pw) = stride, dilation, pads
     hq, wq, offsets = phase_layout(y.shape[2], y.shape[3], w4.shape[2:], stride, dilation)
     jobs = y.shape[0] * (w4.shape[0] // per_group)  # (image, group)
-    parallel_for(flat_forward_kernel(), jobs, x4, w4, sh, sw, dh, dw, ph, pw, row0, y,
+    parallel_for(_kernels().flat_forward, jobs, x4, w4, sh, sw, dh, dw, ph, pw, row0, y,
                  per_group, offsets, hq, wq)  # fmt: skip
 
 
@@ -171,7 +195,7 @@ def transpose_unpadded(g, w, stride, dilation, groups, padding, spatial):
     (sh, sw), (dh, dw), (ph, pw) = _pairs(stride), _pairs(dilation), _pads(padding)
     x = np.zeros((g4.shape[0], w.shape[1] * groups, *_pairs(spatial)), dtype=g.dtype)
     hq, wq, offsets = phase_layout(g4.shape[2], g4.shape[3], w4.shape[2:], (sh, sw), (dh, dw))
-    parallel_for(flat_transpose_kernel(), g4.shape[0] * groups, g4, w4, sh, sw, dh, dw, ph, pw,
+    parallel_for(_kernels().flat_transpose, g4.shape[0] * groups, g4, w4, sh, sw, dh, dw, ph, pw,
                  per_group, x, offsets, hq, wq)  # fmt: skip
     return x[:, :, 0] if one_d else x
 
@@ -209,7 +233,7 @@ def weight_grad_unpadded(x, g, kernel, stride, dilation, groups, padding):
     out = np.empty((g.shape[1], x.shape[1] // groups, kh, kw), dtype=x.dtype)
     (ph, pw) = _pads(padding)
     hq, wq, offsets = phase_layout(g4.shape[2], g4.shape[3], (kh, kw), (sh, sw), (dh, dw))
-    parallel_for(flat_weight_grad_kernel(), groups, x4, g4, sh, sw, dh, dw, ph, pw, per_group,
+    parallel_for(_kernels().flat_weight_grad, groups, x4, g4, sh, sw, dh, dw, ph, pw, per_group,
                  out, offsets, hq, wq)  # fmt: skip
     return out[:, :, 0] if one_d else out
 
