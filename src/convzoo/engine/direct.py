@@ -142,10 +142,20 @@ def forward_rows(x4, w4, stride, dilation, pads, row0, y, per_group):
     """Fill ``y`` (N, C_out, rows, ow) with output rows ``row0 ..`` of the 2-D correlation of
     ``x4`` zero-padded below by ``pads = (ph, pw)``, on all threads."""
     (sh, sw), (dh, dw), (ph, pw) = stride, dilation, pads
-    hq, wq, offsets = phase_layout(y.shape[2], y.shape[3], w4.shape[2:], stride, dilation)
+    (sw, step), (hq, wq, offsets) = _layout(y.shape[2:], w4.shape[2:], stride, dilation)
     jobs = y.shape[0] * (w4.shape[0] // per_group)  # (image, group)
-    parallel_for(_kernels().flat_forward, jobs, x4, w4, sh, sw, dh, dw, ph, pw, row0, y,
+    parallel_for(_kernels().flat_forward, jobs, x4, w4, sh, sw, step, dh, dw, ph, pw, row0, y,
                  per_group, offsets, hq, wq)  # fmt: skip
+
+
+def _layout(out, kernel, stride, dilation):
+    """``((column phases, column step), phase_layout(...))``. A column stride of 2 is run as
+    stride 1 on contiguous rows, keeping every other output (twice the multiply-adds, but
+    no de-interleaving copy, which costs more); larger ones split columns into phases."""
+    (sh, sw), (oh, ow) = stride, out
+    phases, step = (1, sw) if sw <= 2 else (sw, 1)
+    cols = (ow - 1) * step + 1
+    return (phases, step), phase_layout(oh, cols, kernel, (sh, phases), dilation)
 
 
 def correlate(xp, w, stride, dilation, groups):
@@ -194,9 +204,9 @@ def transpose_unpadded(g, w, stride, dilation, groups, padding, spatial):
     w4 = np.ascontiguousarray(_as_2d(w.astype(g.dtype, copy=False)))
     (sh, sw), (dh, dw), (ph, pw) = _pairs(stride), _pairs(dilation), _pads(padding)
     x = np.zeros((g4.shape[0], w.shape[1] * groups, *_pairs(spatial)), dtype=g.dtype)
-    hq, wq, offsets = phase_layout(g4.shape[2], g4.shape[3], w4.shape[2:], (sh, sw), (dh, dw))
-    parallel_for(_kernels().flat_transpose, g4.shape[0] * groups, g4, w4, sh, sw, dh, dw, ph, pw,
-                 per_group, x, offsets, hq, wq)  # fmt: skip
+    (sw, step), (hq, wq, offsets) = _layout(g4.shape[2:], w4.shape[2:], (sh, sw), (dh, dw))
+    parallel_for(_kernels().flat_transpose, g4.shape[0] * groups, g4, w4, sh, sw, step, dh, dw,
+                 ph, pw, per_group, x, offsets, hq, wq)  # fmt: skip
     return x[:, :, 0] if one_d else x
 
 
@@ -232,9 +242,9 @@ def weight_grad_unpadded(x, g, kernel, stride, dilation, groups, padding):
     per_group = g.shape[1] // groups
     out = np.empty((g.shape[1], x.shape[1] // groups, kh, kw), dtype=x.dtype)
     (ph, pw) = _pads(padding)
-    hq, wq, offsets = phase_layout(g4.shape[2], g4.shape[3], (kh, kw), (sh, sw), (dh, dw))
-    parallel_for(_kernels().flat_weight_grad, groups, x4, g4, sh, sw, dh, dw, ph, pw, per_group,
-                 out, offsets, hq, wq)  # fmt: skip
+    (sw, step), (hq, wq, offsets) = _layout(g4.shape[2:], (kh, kw), (sh, sw), (dh, dw))
+    parallel_for(_kernels().flat_weight_grad, groups, x4, g4, sh, sw, step, dh, dw, ph, pw,
+                 per_group, out, offsets, hq, wq)  # fmt: skip
     return out[:, :, 0] if one_d else out
 
 

@@ -33,6 +33,28 @@ def copy(dst, src, n):
 
 
 @_jit
+def spread(dst, src, n, step):
+    """``dst[q*step] = src[q]`` for ``q < n`` (a row of outputs onto the computed grid)."""
+    if step == 1:
+        copy(dst, src, n)
+        return
+    ustep = np.uint64(step)
+    for q in range(np.uint64(n)):
+        dst[q * ustep] = src[q]
+
+
+@_jit
+def gather(dst, src, n, step):
+    """``dst[q] = src[q*step]`` for ``q < n`` (a row of the computed grid to the output)."""
+    if step == 1:
+        copy(dst, src, n)
+        return
+    ustep = np.uint64(step)
+    for q in range(np.uint64(n)):
+        dst[q] = src[q * ustep]
+
+
+@_jit
 def load_planes(buf, x, b, first, top, pw, sh, sw):
     # buf (C_g, sh*sw, Hq, Wq)[ci, a*sw + c, rr, q] <- x[b, first + ci, top + rr*sh + a,
     # q*sw + c - pw], zero outside x
@@ -89,8 +111,8 @@ def correlate_plane(out, flat, wk, offsets):
 
 
 @_jit
-def flat_forward(start, stop, x, w, sh, sw, dh, dw, ph, pw, row0, y, per_group, offsets,
-                 hq, wq):  # fmt: skip
+def flat_forward(start, stop, x, w, sh, sw, step, dh, dw, ph, pw, row0, y, per_group,
+                 offsets, hq, wq):  # fmt: skip
     """Output rows ``row0 .. row0 + y.shape[2]`` of the (image, group) jobs ``start ..
     stop`` into ``y`` (N, C_out, rows, ow).
 
@@ -113,7 +135,7 @@ def flat_forward(start, stop, x, w, sh, sw, dh, dw, ph, pw, row0, y, per_group, 
             for ci in range(c_group):
                 correlate_plane(out, buf[ci].reshape(buf[ci].size), w[o, ci], offsets)
             for r in range(rows):
-                copy(y[b, o, r], out[r * wq :], ow)
+                gather(y[b, o, r], out[r * wq :], ow, step)
 
 
 @_jit
@@ -146,8 +168,8 @@ def nine_sums(acc, grid, flat, n, offsets):
 
 
 @_jit
-def flat_weight_grad(start, stop, x, g, sh, sw, dh, dw, ph, pw, per_group, out, offsets,
-                     hq, wq):  # fmt: skip
+def flat_weight_grad(start, stop, x, g, sh, sw, step, dh, dw, ph, pw, per_group, out,
+                     offsets, hq, wq):  # fmt: skip
     """Weight gradient of the groups ``start .. stop`` into ``out`` (C_out, C_g, kh, kw):
     ``g`` laid out ``Wq`` wide with zeros in the spare columns makes each tap one long dot
     product with the phase buffer; float64 accumulators.
@@ -155,7 +177,7 @@ def flat_weight_grad(start, stop, x, g, sh, sw, dh, dw, ph, pw, per_group, out, 
     n_batch, c_out, oh, ow = g.shape
     c_group, kh, kw = out.shape[1], out.shape[2], out.shape[3]
     buf = np.empty((c_group, sh * sw, hq, wq), dtype=x.dtype)
-    grid = np.zeros(oh * wq, dtype=x.dtype)  # columns ow .. Wq stay zero
+    grid = np.zeros(oh * wq, dtype=x.dtype)  # cells between outputs stay zero
     total = np.zeros((per_group, c_group, kh, kw), dtype=np.float64)
     n = oh * wq
     for grp in range(start, stop):
@@ -165,7 +187,7 @@ def flat_weight_grad(start, stop, x, g, sh, sw, dh, dw, ph, pw, per_group, out, 
             for ko in range(per_group):
                 o = grp * per_group + ko
                 for r in range(oh):
-                    copy(grid[r * wq :], g[b, o, r], ow)
+                    spread(grid[r * wq :], g[b, o, r], ow, step)
                 for ci in range(c_group):
                     flat = buf[ci].reshape(buf[ci].size)
                     if kh == 3 and kw == 3:
@@ -210,8 +232,8 @@ def store_planes(buf, x, b, first, top, pw, sh, sw):
 
 
 @_jit
-def flat_transpose(start, stop, g, w, sh, sw, dh, dw, ph, pw, per_group, x, offsets,
-                   hq, wq):  # fmt: skip
+def flat_transpose(start, stop, g, w, sh, sw, step, dh, dw, ph, pw, per_group, x,
+                   offsets, hq, wq):  # fmt: skip
     """Adjoint of :func:`flat_forward` in its input for the (image, group) jobs ``start ..
     stop``: each output-gradient plane, laid out ``Wq`` wide, is added into the phase buffer
     at every tap's shift (one long vector loop per tap); the buffer cells that are input
@@ -220,7 +242,7 @@ def flat_transpose(start, stop, g, w, sh, sw, dh, dw, ph, pw, per_group, x, offs
     n_batch, c_out, oh, ow = g.shape
     c_group, kh, kw = w.shape[1], w.shape[2], w.shape[3]
     buf = np.empty((c_group, sh * sw, hq, wq), dtype=x.dtype)
-    grid = np.zeros(oh * wq, dtype=x.dtype)  # columns ow .. Wq stay zero
+    grid = np.zeros(oh * wq, dtype=x.dtype)  # cells between outputs stay zero
     n = oh * wq
     groups = c_out // per_group
     for job in range(start, stop):  # (image, group)
@@ -228,7 +250,7 @@ def flat_transpose(start, stop, g, w, sh, sw, dh, dw, ph, pw, per_group, x, offs
         buf[:] = 0
         for o in range(grp * per_group, (grp + 1) * per_group):
             for r in range(oh):
-                copy(grid[r * wq :], g[b, o, r], ow)
+                spread(grid[r * wq :], g[b, o, r], ow, step)
             for ci in range(c_group):
                 flat = buf[ci].reshape(buf[ci].size)
                 for i in range(kh):
