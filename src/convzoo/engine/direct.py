@@ -44,26 +44,25 @@ def numba_available() -> bool:
     return True
 
 
-def phase_layout(rows, cols, kernel, stride, dilation):
-    """``(Hq, Wq, offsets)`` of the phase buffer for ``rows x cols`` outputs.
+def phase_layout(rows, cols, kernel, row_stride, dilation):
+    """``(Hq, Wq, offsets)`` of the buffer for ``rows x cols`` stride-1-column outputs.
 
-    The padded input is split into ``sh*sw`` phase planes of ``Hq x Wq`` cells (phase
-    ``(a, c)`` holds the cells ``(r*sh + a, q*sw + c)``); output ``(r, q)`` and tap
-    ``(i, j)`` then read cell ``(r + i*dh // sh, q + j*dw // sw)`` of phase
-    ``(i*dh % sh, j*dw % sw)``: on the flattened buffer, flat output ``p = r*Wq + q`` reads
-    ``p + offsets[i, j]``, a constant shift for every stride and dilation.
+    The zero-padded input rows are split into ``sh`` phase planes of ``Hq x Wq`` cells
+    (phase ``a`` holds rows ``r*sh + a``); output ``(r, q)`` and tap ``(i, j)`` then read
+    cell ``(r + i*dh // sh, q + j*dw)`` of phase ``i*dh % sh``: on the flattened buffer,
+    flat output ``p = r*Wq + q`` reads ``p + offsets[i, j]``, one constant shift per tap for
+    every row stride and dilation.
 
     Examples
     --------
-    >>> hq, wq, offsets = phase_layout(2, 2, (3, 3), (2, 2), (1, 1))
-    >>> hq, wq, offsets.tolist()   # taps 0 and 2 read the even phase, tap 1 the odd one
-    (4, 4, [[0, 16, 1], [32, 48, 33], [4, 20, 5]])
+    >>> hq, wq, offsets = phase_layout(2, 2, (3, 3), 2, (1, 1))
+    >>> hq, wq, offsets.tolist()   # kernel rows 0 and 2 read the even rows, row 1 the odd
+    (4, 5, [[0, 1, 2], [20, 21, 22], [5, 6, 7]])
     """
-    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    hq, wq = rows + (kh - 1) * dh // sh + 1, cols + (kw - 1) * dw // sw + 1
+    (kh, kw), (dh, dw), sh = kernel, dilation, row_stride
+    hq, wq = rows + (kh - 1) * dh // sh + 1, cols + (kw - 1) * dw + 1
     i, j = np.arange(kh)[:, None] * dh, np.arange(kw)[None, :] * dw
-    phase = (i % sh) * sw + j % sw
-    return hq, wq, (phase * hq * wq + (i // sh) * wq + j // sw).astype(np.uint64)
+    return hq, wq, ((i % sh) * hq * wq + (i // sh) * wq + j).astype(np.uint64)
 
 
 def _kernels():
@@ -142,20 +141,18 @@ def forward_rows(x4, w4, stride, dilation, pads, row0, y, per_group):
     """Fill ``y`` (N, C_out, rows, ow) with output rows ``row0 ..`` of the 2-D correlation of
     ``x4`` zero-padded below by ``pads = (ph, pw)``, on all threads."""
     (sh, sw), (dh, dw), (ph, pw) = stride, dilation, pads
-    (sw, step), (hq, wq, offsets) = _layout(y.shape[2:], w4.shape[2:], stride, dilation)
+    hq, wq, offsets = _layout(y.shape[2:], w4.shape[2:], stride, dilation)
     jobs = y.shape[0] * (w4.shape[0] // per_group)  # (image, group)
-    parallel_for(_kernels().flat_forward, jobs, x4, w4, sh, sw, step, dh, dw, ph, pw, row0, y,
+    parallel_for(_kernels().flat_forward, jobs, x4, w4, sh, sw, dh, dw, ph, pw, row0, y,
                  per_group, offsets, hq, wq)  # fmt: skip
 
 
 def _layout(out, kernel, stride, dilation):
-    """``((column phases, column step), phase_layout(...))``. A column stride of 2 is run as
-    stride 1 on contiguous rows, keeping every other output (twice the multiply-adds, but
-    no de-interleaving copy, which costs more); larger ones split columns into phases."""
-    (sh, sw), (oh, ow) = stride, out
-    phases, step = (1, sw) if sw <= 2 else (sw, 1)
-    cols = (ow - 1) * step + 1
-    return (phases, step), phase_layout(oh, cols, kernel, (sh, phases), dilation)
+    """``phase_layout`` for ``out = (oh, ow)`` outputs. Columns are always computed at stride
+    1 on contiguous rows and every ``sw``-th kept: for the usual column stride of 2 that
+    costs less than de-interleaving the input."""
+    (oh, ow), (sh, sw) = out, stride
+    return phase_layout(oh, (ow - 1) * sw + 1, kernel, sh, dilation)
 
 
 def correlate(xp, w, stride, dilation, groups):
@@ -204,9 +201,9 @@ def transpose_unpadded(g, w, stride, dilation, groups, padding, spatial):
     w4 = np.ascontiguousarray(_as_2d(w.astype(g.dtype, copy=False)))
     (sh, sw), (dh, dw), (ph, pw) = _pairs(stride), _pairs(dilation), _pads(padding)
     x = np.zeros((g4.shape[0], w.shape[1] * groups, *_pairs(spatial)), dtype=g.dtype)
-    (sw, step), (hq, wq, offsets) = _layout(g4.shape[2:], w4.shape[2:], (sh, sw), (dh, dw))
-    parallel_for(_kernels().flat_transpose, g4.shape[0] * groups, g4, w4, sh, sw, step, dh, dw,
-                 ph, pw, per_group, x, offsets, hq, wq)  # fmt: skip
+    hq, wq, offsets = _layout(g4.shape[2:], w4.shape[2:], (sh, sw), (dh, dw))
+    parallel_for(_kernels().flat_transpose, g4.shape[0] * groups, g4, w4, sh, sw, dh, dw, ph,
+                 pw, per_group, x, offsets, hq, wq)  # fmt: skip
     return x[:, :, 0] if one_d else x
 
 
@@ -242,8 +239,8 @@ def weight_grad_unpadded(x, g, kernel, stride, dilation, groups, padding):
     per_group = g.shape[1] // groups
     out = np.empty((g.shape[1], x.shape[1] // groups, kh, kw), dtype=x.dtype)
     (ph, pw) = _pads(padding)
-    (sw, step), (hq, wq, offsets) = _layout(g4.shape[2:], (kh, kw), (sh, sw), (dh, dw))
-    parallel_for(_kernels().flat_weight_grad, groups, x4, g4, sh, sw, step, dh, dw, ph, pw,
+    hq, wq, offsets = _layout(g4.shape[2:], (kh, kw), (sh, sw), (dh, dw))
+    parallel_for(_kernels().flat_weight_grad, groups, x4, g4, sh, sw, dh, dw, ph, pw,
                  per_group, out, offsets, hq, wq)  # fmt: skip
     return out[:, :, 0] if one_d else out
 

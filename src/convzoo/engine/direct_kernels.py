@@ -1,9 +1,10 @@
 """The numba loops of the direct algorithm (:mod:`.direct`), with implicit zero padding.
 
 No padded copy of the input is made (for a depthwise layer that copy costs as much as the
-convolution): each job copies the input rows it needs, zero-padded and split into stride
-phases (:func:`phase_layout`), into a small buffer that stays in cache. On that buffer every
-kernel tap, at any stride and dilation, is one constant shift of the flattened planes, so
+convolution): each job copies the input rows it needs, zero-padded and split into row-stride
+phases (:func:`.direct.phase_layout`), into a small buffer that stays in cache. On that
+buffer every kernel tap, at any stride and dilation, is one constant shift of the flattened
+planes (columns are computed at stride 1 and every ``sw``-th kept), so
 ``flat_forward`` and ``flat_weight_grad`` run long vector loops over whole planes (a 3x3
 kernel: one pass with nine terms, or nine sums) instead of short rows; ``flat_transpose``
 is the adjoint in the input for strides above 1, the same shifts run backwards (at stride 1
@@ -23,7 +24,8 @@ import numpy as np
 __all__ = ["flat_forward", "flat_transpose", "flat_weight_grad"]
 
 #: Module-level kernels (closures over other kernels would miss numba's disk cache).
-_jit = njit(cache=True, fastmath=True, nogil=True)  # threads: see .parallel
+#: error_model="numpy": no zero-division checks (smaller code, faster first compile).
+_jit = njit(cache=True, fastmath=True, nogil=True, error_model="numpy")  # threads: .parallel
 
 
 @_jit
@@ -55,33 +57,23 @@ def gather(dst, src, n, step):
 
 
 @_jit
-def load_planes(buf, x, b, first, top, pw, sh, sw):
-    # buf (C_g, sh*sw, Hq, Wq)[ci, a*sw + c, rr, q] <- x[b, first + ci, top + rr*sh + a,
-    # q*sw + c - pw], zero outside x
+def load_planes(buf, x, b, first, top, pw, sh):
+    # buf (C_g, sh, Hq, Wq)[ci, a, rr, q] <- x[b, first + ci, top + rr*sh + a, q - pw],
+    # zero outside x
     height, width = x.shape[2], x.shape[3]
     hq, wq = buf.shape[2], buf.shape[3]
+    lo, hi = min(wq, max(0, pw)), max(min(wq, max(0, pw)), min(wq, width + pw))
     for ci in range(buf.shape[0]):
         for a in range(sh):
             for rr in range(hq):
                 ih = top + rr * sh + a
-                inside = 0 <= ih < height
-                for c in range(sw):
-                    dst = buf[ci, a * sw + c, rr]
-                    if not inside:
-                        dst[:] = 0
-                        continue
-                    src = x[b, first + ci, ih]
-                    # q with 0 <= q*sw + c - pw < width
-                    lo = min(wq, max(0, (pw - c + sw - 1) // sw))
-                    hi = max(lo, min(wq, (width - 1 + pw - c) // sw + 1))
-                    dst[:lo] = 0
-                    dst[hi:] = 0
-                    if sw == 1:
-                        copy(dst[lo:], src[lo + c - pw :], hi - lo)
-                    else:
-                        d, s, usw = dst[lo:], src[lo * sw + c - pw :], np.uint64(sw)
-                        for q in range(np.uint64(hi - lo)):
-                            d[q] = s[q * usw]
+                dst = buf[ci, a, rr]
+                if ih < 0 or ih >= height:
+                    dst[:] = 0
+                    continue
+                dst[:lo] = 0
+                dst[hi:] = 0
+                copy(dst[lo:], x[b, first + ci, ih, lo - pw :], hi - lo)
 
 
 @_jit
@@ -111,25 +103,25 @@ def correlate_plane(out, flat, wk, offsets):
 
 
 @_jit
-def flat_forward(start, stop, x, w, sh, sw, step, dh, dw, ph, pw, row0, y, per_group,
+def flat_forward(start, stop, x, w, sh, step, dh, dw, ph, pw, row0, y, per_group,
                  offsets, hq, wq):  # fmt: skip
     """Output rows ``row0 .. row0 + y.shape[2]`` of the (image, group) jobs ``start ..
     stop`` into ``y`` (N, C_out, rows, ow).
 
-    Each job copies the input rows it needs, zero-padded and split into stride phases
+    Each job copies the input rows it needs, zero-padded and split into row-stride phases
     (:func:`.direct.phase_layout`), into a small buffer that stays in cache; there every
     tap is one constant shift, so the work runs in long vector loops over whole planes (a
-    3x3 kernel: one pass with nine terms) and only real outputs are computed (plus
-    ``Wq - ow`` spare columns), then rows are copied out.
+    3x3 kernel: one pass with nine terms). Columns are computed at stride 1 on a ``Wq``-wide
+    grid and every ``sw``-th of the first ones is copied out.
     """
     c_out, c_group = w.shape[0], w.shape[1]
     rows, ow = y.shape[2], y.shape[3]
-    buf = np.empty((c_group, sh * sw, hq, wq), dtype=y.dtype)
+    buf = np.empty((c_group, sh, hq, wq), dtype=y.dtype)
     out = np.empty(rows * wq, dtype=y.dtype)
     groups = c_out // per_group
     for job in range(start, stop):  # (image, group)
         b, grp = job // groups, job % groups
-        load_planes(buf, x, b, grp * c_group, row0 * sh - ph, pw, sh, sw)
+        load_planes(buf, x, b, grp * c_group, row0 * sh - ph, pw, sh)
         for o in range(grp * per_group, (grp + 1) * per_group):
             out[:] = 0
             for ci in range(c_group):
@@ -168,7 +160,7 @@ def nine_sums(acc, grid, flat, n, offsets):
 
 
 @_jit
-def flat_weight_grad(start, stop, x, g, sh, sw, step, dh, dw, ph, pw, per_group, out,
+def flat_weight_grad(start, stop, x, g, sh, step, dh, dw, ph, pw, per_group, out,
                      offsets, hq, wq):  # fmt: skip
     """Weight gradient of the groups ``start .. stop`` into ``out`` (C_out, C_g, kh, kw):
     ``g`` laid out ``Wq`` wide with zeros in the spare columns makes each tap one long dot
@@ -176,14 +168,14 @@ def flat_weight_grad(start, stop, x, g, sh, sw, step, dh, dw, ph, pw, per_group,
     """
     n_batch, c_out, oh, ow = g.shape
     c_group, kh, kw = out.shape[1], out.shape[2], out.shape[3]
-    buf = np.empty((c_group, sh * sw, hq, wq), dtype=x.dtype)
+    buf = np.empty((c_group, sh, hq, wq), dtype=x.dtype)
     grid = np.zeros(oh * wq, dtype=x.dtype)  # cells between outputs stay zero
     total = np.zeros((per_group, c_group, kh, kw), dtype=np.float64)
     n = oh * wq
     for grp in range(start, stop):
         total[:] = 0
         for b in range(n_batch):
-            load_planes(buf, x, b, grp * c_group, -ph, pw, sh, sw)
+            load_planes(buf, x, b, grp * c_group, -ph, pw, sh)
             for ko in range(per_group):
                 o = grp * per_group + ko
                 for r in range(oh):
@@ -208,31 +200,21 @@ def flat_weight_grad(start, stop, x, g, sh, sw, step, dh, dw, ph, pw, per_group,
 
 
 @_jit
-def store_planes(buf, x, b, first, top, pw, sh, sw):
+def store_planes(buf, x, b, first, top, pw, sh):
     # the inverse of load_planes: x[b, first + ci, ih, iw] <- its phase-buffer cell
     height, width = x.shape[2], x.shape[3]
     hq, wq = buf.shape[2], buf.shape[3]
+    lo, hi = min(wq, max(0, pw)), max(min(wq, max(0, pw)), min(wq, width + pw))
     for ci in range(buf.shape[0]):
         for a in range(sh):
             for rr in range(hq):
                 ih = top + rr * sh + a
-                if ih < 0 or ih >= height:
-                    continue
-                dst = x[b, first + ci, ih]
-                for c in range(sw):
-                    src = buf[ci, a * sw + c, rr]
-                    lo = min(wq, max(0, (pw - c + sw - 1) // sw))
-                    hi = max(lo, min(wq, (width - 1 + pw - c) // sw + 1))
-                    if sw == 1:
-                        copy(dst[lo + c - pw :], src[lo:], hi - lo)
-                    else:
-                        d, s, usw = dst[lo * sw + c - pw :], src[lo:], np.uint64(sw)
-                        for q in range(np.uint64(hi - lo)):
-                            d[q * usw] = s[q]
+                if 0 <= ih < height:
+                    copy(x[b, first + ci, ih, lo - pw :], buf[ci, a, rr, lo:], hi - lo)
 
 
 @_jit
-def flat_transpose(start, stop, g, w, sh, sw, step, dh, dw, ph, pw, per_group, x,
+def flat_transpose(start, stop, g, w, sh, step, dh, dw, ph, pw, per_group, x,
                    offsets, hq, wq):  # fmt: skip
     """Adjoint of :func:`flat_forward` in its input for the (image, group) jobs ``start ..
     stop``: each output-gradient plane, laid out ``Wq`` wide, is added into the phase buffer
@@ -241,7 +223,7 @@ def flat_transpose(start, stop, g, w, sh, sw, step, dh, dw, ph, pw, per_group, x
     """
     n_batch, c_out, oh, ow = g.shape
     c_group, kh, kw = w.shape[1], w.shape[2], w.shape[3]
-    buf = np.empty((c_group, sh * sw, hq, wq), dtype=x.dtype)
+    buf = np.empty((c_group, sh, hq, wq), dtype=x.dtype)
     grid = np.zeros(oh * wq, dtype=x.dtype)  # cells between outputs stay zero
     n = oh * wq
     groups = c_out // per_group
@@ -258,4 +240,4 @@ def flat_transpose(start, stop, g, w, sh, sw, step, dh, dw, ph, pw, per_group, x
                         wv, d = w[o, ci, i, j], flat[offsets[i, j] :]
                         for p in range(np.uint64(n)):
                             d[p] += wv * grid[p]
-        store_planes(buf, x, b, grp * c_group, -ph, pw, sh, sw)
+        store_planes(buf, x, b, grp * c_group, -ph, pw, sh)
