@@ -160,7 +160,10 @@ for _m in (2, 4):
             gemm.correlate_weight_grad,  # the weight gradient is a long-K GEMM: no gain
             supports=functools.partial(winograd.supports, m=_m),
             cost=functools.partial(winograd.cost, m=_m),
+            transpose=functools.partial(winograd.transpose, m=_m),
             weight_grad_cost=gemm.weight_grad_cost,
+            unpadded=functools.partial(winograd.unpadded, m=_m),
+            unpadded_transpose=functools.partial(winograd.unpadded_transpose, m=_m),
         )
     )
 

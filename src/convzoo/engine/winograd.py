@@ -24,15 +24,27 @@ overlapping tiles and scatter the output tiles back.
 
 from __future__ import annotations
 
-import functools
+import itertools
 import math
 
 import numpy as np
 
+from . import winograd_threads
 from .gemm import gemm_efficiency
-from .parallel import parallel_for
+from .parallel import num_threads, parallel_for
+from .winograd_kernels import kernels, source_columns, target_columns
 
-__all__ = ["TRANSFORMS", "supports", "cost", "correlate", "multiplications"]
+__all__ = [
+    "TRANSFORMS",
+    "supports",
+    "cost",
+    "correlate",
+    "unpadded",
+    "transpose",
+    "unpadded_transpose",
+    "transform_weights",
+    "multiplications",
+]
 
 _F2 = (
     [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
@@ -66,57 +78,6 @@ TRANSFORMS = {m: tuple(np.array(t, dtype=np.float64) for t in f) for m, f in ((2
 WORKSPACE_BYTES = 4 * 2**20
 
 
-@functools.cache
-def _kernels():
-    try:
-        from numba import njit
-    except ImportError as error:  # pragma: no cover
-        raise ImportError("algorithm 'winograd' needs numba: pip install convzoo[fast]") from error
-
-    opts = dict(cache=True, fastmath=True, nogil=True)  # threads: see .parallel
-
-    @njit(**opts)
-    def gather_tiles(start, stop, xp, a, th, tw, out):
-        # out: (a*a, C, n*th*tw) <- every a x a tile of xp (n, C, th*m + 2, tw*m + 2)
-        channels = xp.shape[1]
-        m = np.uint64(a - 2)
-        utw = np.uint64(tw)
-        for job in range(start, stop):  # (image, channel) planes
-            b, c = job // channels, job % channels
-            for ty in range(th):
-                col = (b * th + ty) * tw
-                for i in range(a):
-                    src = xp[b, c, ty * (a - 2) + i]
-                    for j in range(a):
-                        dst = out[i * a + j, c, col : col + tw]
-                        uj = np.uint64(j)
-                        for tx in range(utw):
-                            dst[tx] = src[tx * m + uj]
-
-    @njit(**opts)
-    def scatter_tiles(start, stop, tiles, m, th, tw, y):
-        # y (n, K, oh, ow) <- tiles (m*m, K, n*th*tw), cropped at the border
-        k_out, oh, ow = y.shape[1], y.shape[2], y.shape[3]
-        um, utw = np.uint64(m), np.uint64(tw)
-        row = np.empty(tw * m, dtype=y.dtype)
-        for job in range(start, stop):  # (image, output channel) planes
-            b, k = job // k_out, job % k_out
-            for ty in range(th):
-                col = (b * th + ty) * tw
-                for i in range(m):
-                    yy = ty * m + i
-                    if yy >= oh:
-                        break
-                    for j in range(m):
-                        src = tiles[i * m + j, k, col : col + tw]
-                        uj = np.uint64(j)
-                        for tx in range(utw):
-                            row[tx * um + uj] = src[tx]
-                    y[b, k, yy, :] = row[:ow]
-
-    return gather_tiles, scatter_tiles
-
-
 def supports(problem, m: int = 4) -> bool:
     """3x3 kernels, 2-D, stride 1, any dilation (polyphase), one group, numba present."""
     from .direct import numba_available
@@ -130,8 +91,8 @@ def supports(problem, m: int = 4) -> bool:
 
 
 def _tiles(problem, m):
-    oh, ow = problem.output_spatial
-    return problem.input_shape[0] * math.ceil(oh / m) * math.ceil(ow / m)
+    (oh, ow), (dh, dw) = problem.output_spatial, problem.dilation
+    return problem.input_shape[0] * _tile_counts(oh, m, dh) * _tile_counts(ow, m, dw)
 
 
 def multiplications(problem, m: int = 4) -> dict:
@@ -194,25 +155,97 @@ def cost(problem, m: int = 4) -> float:
     c_out, c_in = problem.weight_shape[:2]
     tiles = _tiles(problem, m)
     products = a * a * c_out * c_in * tiles / gemm_efficiency(c_out, c_in, tiles)
-    kron = (a**4 * c_in + m * m * a * a * c_out) * tiles  # dense transform GEMMs
-    copied = (a * a * c_in + m * m * c_out) * tiles  # gather and scatter
-    if problem.dilation != (1, 1):  # polyphase split and merge copy input and output
-        copied += math.prod(problem.input_shape) + c_out * math.prod(problem.output_spatial)
-    image_tiles = max(1, tiles // problem.input_shape[0])
-    chunks = math.ceil(problem.input_shape[0] / _chunk(problem.input_shape[0], 0, image_tiles))
-    calls = a * a * chunks  # small BLAS calls each pay a thread hand-off
-    return products + kron + 8 * copied + 20_000 * calls
+    copied = (a * a * c_in + m * m * c_out) * tiles  # transformed tiles written and read
+    return products + 4 * copied
 
 
-#: Fewest tiles per chunk: below this the ``a*a`` products get too thin for BLAS and the
-#: transformed weights are re-read for too little work.
-MIN_TILES = 384
+#: Transformed-tile workspace per chunk and thread (bytes): the input tiles ``V`` and the
+#: products ``M`` of one chunk stay in that core's L2 cache between the three stages.
+WORKSPACE_BYTES = 2**20
 
 
-def _chunk(n_batch, per_image_bytes, tiles_per_image):
-    by_budget = WORKSPACE_BYTES // max(per_image_bytes, 1)
-    by_width = math.ceil(MIN_TILES / max(tiles_per_image, 1))
-    return max(1, min(n_batch, max(by_budget, by_width)))
+def transform_weights(w, m: int, dtype, flip: bool = False) -> np.ndarray:
+    """``U = G g G^T`` of every 3x3 kernel, laid out for the ``a*a`` products.
+
+    With ``flip``, the kernel of the adjoint (flipped, in/out channels swapped) is
+    transformed instead: ``(K, C, 3, 3) -> (a*a, C, K)``.
+
+    Parameters
+    ----------
+    w : ndarray, shape (K, C, 3, 3)
+
+    Returns
+    -------
+    ndarray, shape (a*a, K, C)
+        On flattened kernels the transform is one product with ``G kron G``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> transform_weights(np.ones((1, 1, 3, 3)), 2, np.float64)[:, 0, 0].tolist()[:4]
+    [1.0, 1.5, 0.5, 1.0]
+    """
+    g = TRANSFORMS[m][1]
+    a = m + 2
+    k, c = w.shape[:2]
+    flat = w.reshape(k, c, 9).astype(dtype, copy=False)
+    # (K, C, 9) -> (9, K, C), or flipped and swapped: (K, C, 9) -> (9, C, K)
+    flat = flat[:, :, ::-1].transpose(2, 1, 0) if flip else flat.transpose(2, 0, 1)
+    kron = np.kron(g, g).astype(dtype)  # (a*a, 9)
+    out = kron @ np.ascontiguousarray(flat).reshape(9, -1)
+    return out.reshape(a * a, *flat.shape[1:])
+
+
+def _tile_counts(out_size: int, m: int, d: int) -> int:
+    return math.ceil(out_size / (m * d)) * d
+
+
+def _run(x, u, pad, out_shape, d, m):
+    """``y[o] = sum_t x[o - pad + d*t] U-transformed weights``, out-of-range cells zero.
+
+    ``x`` (N, C, H, W), ``u`` (a*a, K, C) from :func:`transform_weights`, ``pad`` the
+    (top, left) offsets, ``out_shape`` (OH, OW), ``d`` the (row, column) dilation.
+    Chunks of tile rows go to threads; each runs transform, products and inverse transform
+    on its chunk with single-threaded BLAS (:mod:`.winograd_threads`).
+    """
+    input_transform, output_transform = kernels()
+    x = np.ascontiguousarray(x)
+    n, c_in, _, width = x.shape
+    a, k_out = m + 2, u.shape[1]
+    (oh, ow), (dh, dw) = out_shape, d
+    th, tw = _tile_counts(oh, m, dh), _tile_counts(ow, m, dw)
+    src, length = source_columns(m, dw, tw, pad[1], width)
+    dst = target_columns(m, dw, tw, ow)
+    y = np.empty((n, k_out, oh, ow), dtype=x.dtype)
+    row_bytes = a * a * (c_in + k_out) * tw * x.itemsize
+    rows = n * th
+    threads = num_threads() if winograd_threads.available() else 1
+    step = max(1, min(WORKSPACE_BYTES // row_bytes, math.ceil(rows / threads)))
+    starts = list(range(0, rows, step))
+    claim = itertools.count()  # next chunk to take (dynamic: threads may run unevenly)
+
+    def worker(first, last):
+        v_buf = np.empty(a * a * c_in * step * tw, dtype=x.dtype)
+        m_buf = np.empty(a * a * k_out * step * tw, dtype=x.dtype)
+        for index in claim:
+            if index >= len(starts):
+                return
+            row0 = starts[index]
+            row1 = min(rows, row0 + step)
+            tiles = (row1 - row0) * tw
+            v = v_buf[: a * a * c_in * tiles].reshape(a * a, c_in, tiles)
+            mm = m_buf[: a * a * k_out * tiles].reshape(a * a, k_out, tiles)
+            input_transform(x, row0, row1, th, pad[0], dh, m, src, length, max(pad[1], 0), v)
+            np.matmul(u, v, out=mm)  # (a*a, K, C) @ (a*a, C, T) -> (a*a, K, T)
+            output_transform(mm, row0, row1, th, dh, m, dst, y)
+
+    with winograd_threads.single_threaded_blas():
+        parallel_for(worker, min(threads, len(starts)))
+    return y
+
+
+def _spatial_dilation(dilation):
+    return tuple(dilation) if dilation is not None else (1, 1)
 
 
 def correlate(xp, w, stride=(1, 1), dilation=(1, 1), groups=1, m: int = 4):
@@ -220,14 +253,15 @@ def correlate(xp, w, stride=(1, 1), dilation=(1, 1), groups=1, m: int = 4):
 
     Parameters
     ----------
-    xp : ndarray, shape (N, C_in, H + 2, W + 2)
+    xp : ndarray, shape (N, C_in, H, W)
     w : ndarray, shape (C_out, C_in, 3, 3)
+    dilation : tuple of int
     m : {2, 4}
         Output tile size.
 
     Returns
     -------
-    ndarray, shape (N, C_out, H, W)
+    ndarray, shape (N, C_out, H - 2*d_h, W - 2*d_w)
 
     Examples
     --------
@@ -238,55 +272,57 @@ def correlate(xp, w, stride=(1, 1), dilation=(1, 1), groups=1, m: int = 4):
     >>> y.shape, float(y[0, 0, 0, 0]), float(x[0, 0, :3, :3].sum())
     ((1, 1, 4, 4), 63.0, 63.0)
     """
-    if tuple(dilation) != (1, 1):
-        return _polyphase(xp, w, tuple(dilation), m)
-    gather_tiles, scatter_tiles = _kernels()
-    bt, g, at = (t.astype(xp.dtype) for t in TRANSFORMS[m])
-    a = m + 2
-    n_batch, c_in, height, width = xp.shape
-    c_out = w.shape[0]
-    oh, ow = height - 2, width - 2
-    th, tw = math.ceil(oh / m), math.ceil(ow / m)
-    # U = G g G^T: (a, 3) @ (K, C, 3, 3) @ (3, a) -> (K, C, a, a) -> (a*a, K, C)
-    u = np.matmul(np.matmul(g, w.astype(xp.dtype, copy=False)), g.T)
-    u = np.ascontiguousarray(u.transpose(2, 3, 0, 1)).reshape(a * a, c_out, c_in)
-    # V = B^T d B and Y = A^T M A on flattened tiles are Kronecker products (one GEMM each)
-    b_kron, a_kron = np.kron(bt, bt), np.kron(at, at)  # (a*a, a*a), (m*m, a*a)
-    extra = ((0, 0), (0, 0), (0, th * m + 2 - height), (0, tw * m + 2 - width))
-    xp = np.ascontiguousarray(np.pad(xp, extra) if any(e for _, e in extra) else xp)
-    y = np.empty((n_batch, c_out, oh, ow), dtype=xp.dtype)
-    step = _chunk(n_batch, a * a * th * tw * (2 * c_in + c_out) * xp.itemsize, th * tw)
-    for start in range(0, n_batch, step):
-        part = xp[start : start + step]
-        tiles = part.shape[0] * th * tw
-        d = np.empty((a * a, c_in, tiles), dtype=xp.dtype)
-        parallel_for(gather_tiles, part.shape[0] * c_in, part, a, th, tw, d)
-        v = np.matmul(b_kron, d.reshape(a * a, -1)).reshape(a * a, c_in, tiles)
-        del d
-        mm = np.matmul(u, v)  # (a*a, K, C) @ (a*a, C, T) -> (a*a, K, T)
-        del v
-        out_tiles = np.matmul(a_kron, mm.reshape(a * a, -1)).reshape(m * m, c_out, tiles)
-        out = y[start : start + step]
-        parallel_for(scatter_tiles, out.shape[0] * c_out, out_tiles, m, th, tw, out)
-    return y
+    return unpadded(xp, w, stride, dilation, groups, ((0, 0), (0, 0)), m)
 
 
-def _polyphase(xp, w, dilation, m):
-    """Dilated 3x3 as ``dh*dw`` undilated ones on the polyphase components (space-to-batch).
+def unpadded(x, w, stride, dilation, groups, padding, m: int = 4):
+    """:func:`correlate` of ``x`` zero-padded by ``padding`` ``((top, bottom), (left,
+    right))``, without the padded copy.
 
-    Output ``p = d*q + r`` only reads input cells ``d*(q + t) + r``: component ``r`` of the
-    input (every ``d``-th cell from ``r``) correlated with the undilated kernel gives
-    component ``r`` of the output. The components are stacked on the batch axis.
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = unpadded(np.ones((1, 1, 3, 3)), np.ones((1, 1, 3, 3)), (1, 1), (1, 1), 1,
+    ...              ((1, 1), (1, 1)), m=2)
+    >>> y[0, 0].tolist()
+    [[4.0, 6.0, 4.0], [6.0, 9.0, 6.0], [4.0, 6.0, 4.0]]
     """
-    (dh, dw), (n, c, height, width) = dilation, xp.shape
-    hq, wq = math.ceil(height / dh), math.ceil(width / dw)
-    grid = np.zeros((n, c, hq * dh, wq * dw), dtype=xp.dtype)
-    grid[..., :height, :width] = xp
-    # (n, C, hq, dh, wq, dw) -> (dh, dw, n, C, hq, wq) -> (dh*dw*n, C, hq, wq)
-    phases = grid.reshape(n, c, hq, dh, wq, dw).transpose(3, 5, 0, 1, 2, 4)
-    yq = correlate(phases.reshape(dh * dw * n, c, hq, wq), w, m=m)
-    k = yq.shape[1]
-    # (dh, dw, n, K, hq-2, wq-2) -> (n, K, hq-2, dh, wq-2, dw) -> (n, K, H', W')
-    y = yq.reshape(dh, dw, n, k, hq - 2, wq - 2).transpose(2, 3, 4, 0, 5, 1)
-    y = y.reshape(n, k, (hq - 2) * dh, (wq - 2) * dw)
-    return np.ascontiguousarray(y[..., : height - 2 * dh, : width - 2 * dw])
+    d = _spatial_dilation(dilation)
+    size = [n + lo + hi - 2 * dd for n, (lo, hi), dd in zip(x.shape[2:], padding, d)]
+    u = transform_weights(w, m, x.dtype)
+    return _run(x, u, (padding[0][0], padding[1][0]), size, d, m)
+
+
+def transpose(g, w, stride, dilation, groups, full_spatial, m: int = 4):
+    """Adjoint of :func:`correlate` in its input: ``(N, C_in, *full_spatial)``.
+
+    A full correlation of ``g`` with the flipped, channel-swapped kernel (implicit padding
+    ``2d``: no zero-padded copy of ``g``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> transpose(np.ones((1, 1, 1, 1)), np.arange(9.0).reshape(1, 1, 3, 3), (1, 1),
+    ...           (1, 1), 1, (3, 3), m=2)[0, 0].tolist()
+    [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]]
+    """
+    d = _spatial_dilation(dilation)
+    u = transform_weights(w, m, g.dtype, flip=True)
+    return _run(g, u, (2 * d[0], 2 * d[1]), tuple(full_spatial), d, m)
+
+
+def unpadded_transpose(g, w, stride, dilation, groups, padding, spatial, m: int = 4):
+    """Gradient of :func:`unpadded` in its (unpadded) input: :func:`transpose` cropped by
+    ``padding``, computed directly on the ``spatial`` grid.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> unpadded_transpose(np.ones((1, 1, 3, 3)), np.ones((1, 1, 3, 3)), (1, 1), (1, 1), 1,
+    ...                    ((1, 1), (1, 1)), (3, 3), m=2)[0, 0, 0].tolist()
+    [4.0, 6.0, 4.0]
+    """
+    d = _spatial_dilation(dilation)
+    u = transform_weights(w, m, g.dtype, flip=True)
+    pad = (2 * d[0] - padding[0][0], 2 * d[1] - padding[1][0])
+    return _run(g, u, pad, tuple(spatial), d, m)
