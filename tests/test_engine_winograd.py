@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from convzoo import conv, conv_backward, conv_transpose
-from convzoo.engine import parallel, winograd, winograd_threads
+from convzoo.engine import parallel, winograd, winograd_pipeline, winograd_threads
 from convzoo.engine.select import Problem, choose, choose_transpose
 
 pytest.importorskip("numba")
@@ -66,7 +66,7 @@ def test_non_contiguous_inputs():
 
 
 @pytest.mark.parametrize("m", [2, 4])
-def test_float32_error_below_1e3_of_float64_forward_and_input_grad(m):
+def test_float32_error_below_1e3_of_float64_forward_and_gradients(m):
     x, w = _arrays((2, 48, 23, 17), 40, seed=3)
     w /= np.sqrt(9 * 48)
     exact = conv(x, w, padding=1, algorithm="gemm")
@@ -75,14 +75,16 @@ def test_float32_error_below_1e3_of_float64_forward_and_input_grad(m):
     assert y.dtype == np.float32
     assert float(np.abs(y - exact).max() / np.abs(exact).max()) < 1e-3
     g = np.random.default_rng(4).standard_normal(exact.shape)
-    exact_gx = conv_backward(g, x, w, padding=1, algorithm="gemm")[0]
-    gx = conv_backward(g.astype(np.float32), x32, w32, padding=1, algorithm=f"winograd_f{m}")[0]
+    exact_gx, exact_gw, _ = conv_backward(g, x, w, padding=1, algorithm="gemm")
+    gx, gw, _ = conv_backward(g.astype(np.float32), x32, w32, padding=1, algorithm=f"winograd_f{m}")
+    assert gx.dtype == gw.dtype == np.float32
     assert float(np.abs(gx - exact_gx).max() / np.abs(exact_gx).max()) < 1e-3
+    assert float(np.abs(gw - exact_gw).max() / np.abs(exact_gw).max()) < 1e-3
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])
 def test_many_small_chunks_on_any_thread_count(monkeypatch, threads):
-    monkeypatch.setattr(winograd, "WORKSPACE_BYTES", 1)  # one tile row per chunk
+    monkeypatch.setattr(winograd_pipeline, "WORKSPACE_BYTES", 1)  # one tile row per chunk
     previous = parallel.num_threads()
     parallel.set_num_threads(threads)
     try:
@@ -115,13 +117,27 @@ def test_auto_uses_winograd_for_resnet_forward_and_input_gradient():
     assert chosen.name.startswith("winograd") and native
 
 
+def test_weight_gradient_on_many_chunks(monkeypatch):
+    monkeypatch.setattr(winograd_pipeline, "WEIGHT_GRAD_WORKSPACE_BYTES", 1)
+    x, w = _arrays((3, 4, 11, 10), 5)
+    kw = dict(padding=((0, 2), (1, 1)), dilation=(1, 2))
+    g = np.random.default_rng(2).standard_normal(conv(x, w, algorithm="gemm", **kw).shape)
+    got = conv_backward(g, x, w, algorithm="winograd_f4", **kw)[1]
+    np.testing.assert_allclose(got, conv_backward(g, x, w, algorithm="gemm", **kw)[1], atol=1e-10)
+
+
+def test_auto_uses_winograd_for_resnet_weight_gradient():
+    p = Problem((8, 64, 58, 58), (64, 64, 3, 3), (1, 1), (1, 1), 1, np.dtype("float32"))
+    assert choose(p, weight_grad=True).name.startswith("winograd")
+
+
 def test_weight_transform_is_g_w_g_transposed():
     rng = np.random.default_rng(5)
     w = rng.standard_normal((2, 3, 3, 3))
     g = winograd.TRANSFORMS[4][1]
-    u = winograd.transform_weights(w, 4, np.float64)  # (36, K, C)
+    u = winograd_pipeline.transform_weights(w, 4, np.float64)  # (36, K, C)
     np.testing.assert_allclose(u[:, 1, 2].reshape(6, 6), g @ w[1, 2] @ g.T, atol=1e-12)
-    flipped = winograd.transform_weights(w, 4, np.float64, flip=True)  # (36, C, K)
+    flipped = winograd_pipeline.transform_weights(w, 4, np.float64, flip=True)  # (36, C, K)
     np.testing.assert_allclose(
         flipped[:, 2, 1].reshape(6, 6), g @ w[1, 2, ::-1, ::-1] @ g.T, atol=1e-12
     )

@@ -24,15 +24,10 @@ overlapping tiles and scatter the output tiles back.
 
 from __future__ import annotations
 
-import itertools
-import math
-
 import numpy as np
 
-from . import winograd_threads
+from . import winograd_pipeline
 from .gemm import gemm_efficiency
-from .parallel import num_threads, parallel_for
-from .winograd_kernels import kernels, source_columns, target_columns
 
 __all__ = [
     "TRANSFORMS",
@@ -42,7 +37,8 @@ __all__ = [
     "unpadded",
     "transpose",
     "unpadded_transpose",
-    "transform_weights",
+    "weight_grad",
+    "unpadded_weight_grad",
     "multiplications",
 ]
 
@@ -73,10 +69,6 @@ _F4 = (
 #: ``{m: (B^T, G, A^T)}`` for output tile size ``m`` (Lavin & Gray 2016, section 4).
 TRANSFORMS = {m: tuple(np.array(t, dtype=np.float64) for t in f) for m, f in ((2, _F2), (4, _F4))}
 
-#: Transformed-tile workspace per chunk of the batch (bytes): small enough to stay in cache
-#: (measured: 4-8x less memory traffic and 3-5x faster than one 32 MiB chunk).
-WORKSPACE_BYTES = 4 * 2**20
-
 
 def supports(problem, m: int = 4) -> bool:
     """3x3 kernels, 2-D, stride 1, any dilation (polyphase), one group, numba present."""
@@ -92,7 +84,8 @@ def supports(problem, m: int = 4) -> bool:
 
 def _tiles(problem, m):
     (oh, ow), (dh, dw) = problem.output_spatial, problem.dilation
-    return problem.input_shape[0] * _tile_counts(oh, m, dh) * _tile_counts(ow, m, dw)
+    counts = winograd_pipeline.tile_counts
+    return problem.input_shape[0] * counts(oh, m, dh) * counts(ow, m, dw)
 
 
 def multiplications(problem, m: int = 4) -> dict:
@@ -134,13 +127,20 @@ def multiplications(problem, m: int = 4) -> dict:
     }
 
 
-def cost(problem, m: int = 4) -> float:
-    """BLAS time of the ``a*a`` products and of the two Kronecker transforms, plus the
-    gather/scatter passes and a per-BLAS-call overhead (units of :func:`.gemm.cost`).
+#: Measured time of the tile transforms per transformed cell and channel, in units of one
+#: multiply-add at BLAS peak (single thread, float32, 2-core AMD EPYC): the input transform
+#: (copy with zero padding, two passes of ``B^T``) and the output or output-gradient one.
+INPUT_CELL_COST, OUTPUT_CELL_COST = 67, 32
 
-    The dense Kronecker transforms cost ``a^4`` per input tile and ``m^2 a^2`` per output
-    tile and channel, which is why F(4x4) (``a = 6``) wins over F(2x2) only when channels
-    are many: the measured crossover on a 2-core machine is near 128 channels.
+
+def cost(problem, m: int = 4) -> float:
+    """Estimated time of :func:`correlate` in units of one multiply-add at BLAS peak
+    (those of :func:`.gemm.cost`): the ``a*a`` products at their BLAS efficiency plus the
+    tile transforms (:data:`INPUT_CELL_COST`, :data:`OUTPUT_CELL_COST` per cell).
+
+    F(4x4) does ``(a/m)^2 = 2.25`` transformed cells per output against F(2x2)'s 4, and
+    fewer products, so it wins unless the image is small next to its 4x4 tiles (the
+    overhanging cells are computed and thrown away).
 
     Examples
     --------
@@ -148,100 +148,35 @@ def cost(problem, m: int = 4) -> float:
     >>> from convzoo.engine.select import Problem
     >>> from convzoo.engine import gemm
     >>> p = Problem((8, 64, 58, 58), (64, 64, 3, 3), (1, 1), (1, 1), 1, np.dtype("float32"))
-    >>> bool(cost(p) < gemm.cost(p))
+    >>> bool(cost(p, 4) < min(cost(p, 2), gemm.cost(p)))
     True
     """
     a = m + 2
     c_out, c_in = problem.weight_shape[:2]
     tiles = _tiles(problem, m)
     products = a * a * c_out * c_in * tiles / gemm_efficiency(c_out, c_in, tiles)
-    copied = (a * a * c_in + m * m * c_out) * tiles  # transformed tiles written and read
-    return products + 4 * copied
+    return products + (INPUT_CELL_COST * c_in + OUTPUT_CELL_COST * c_out) * a * a * tiles
 
 
-#: Transformed-tile workspace per chunk and thread (bytes): the input tiles ``V`` and the
-#: products ``M`` of one chunk stay in that core's L2 cache between the three stages.
-WORKSPACE_BYTES = 2**20
-
-
-def transform_weights(w, m: int, dtype, flip: bool = False) -> np.ndarray:
-    """``U = G g G^T`` of every 3x3 kernel, laid out for the ``a*a`` products.
-
-    With ``flip``, the kernel of the adjoint (flipped, in/out channels swapped) is
-    transformed instead: ``(K, C, 3, 3) -> (a*a, C, K)``.
-
-    Parameters
-    ----------
-    w : ndarray, shape (K, C, 3, 3)
-
-    Returns
-    -------
-    ndarray, shape (a*a, K, C)
-        On flattened kernels the transform is one product with ``G kron G``.
+def weight_grad_cost(problem, m: int = 4) -> float:
+    """Estimated time of :func:`weight_grad`: the same products (summed over tiles) and
+    transforms as :func:`cost`, plus the per-thread sums of the ``(a*a, K, C)`` products.
 
     Examples
     --------
     >>> import numpy as np
-    >>> transform_weights(np.ones((1, 1, 3, 3)), 2, np.float64)[:, 0, 0].tolist()[:4]
-    [1.0, 1.5, 0.5, 1.0]
+    >>> from convzoo.engine.select import Problem
+    >>> from convzoo.engine import gemm
+    >>> p = Problem((8, 64, 58, 58), (64, 64, 3, 3), (1, 1), (1, 1), 1, np.dtype("float32"))
+    >>> bool(weight_grad_cost(p) < gemm.weight_grad_cost(p))
+    True
     """
-    g = TRANSFORMS[m][1]
     a = m + 2
-    k, c = w.shape[:2]
-    flat = w.reshape(k, c, 9).astype(dtype, copy=False)
-    # (K, C, 9) -> (9, K, C), or flipped and swapped: (K, C, 9) -> (9, C, K)
-    flat = flat[:, :, ::-1].transpose(2, 1, 0) if flip else flat.transpose(2, 0, 1)
-    kron = np.kron(g, g).astype(dtype)  # (a*a, 9)
-    out = kron @ np.ascontiguousarray(flat).reshape(9, -1)
-    return out.reshape(a * a, *flat.shape[1:])
-
-
-def _tile_counts(out_size: int, m: int, d: int) -> int:
-    return math.ceil(out_size / (m * d)) * d
-
-
-def _run(x, u, pad, out_shape, d, m):
-    """``y[o] = sum_t x[o - pad + d*t] U-transformed weights``, out-of-range cells zero.
-
-    ``x`` (N, C, H, W), ``u`` (a*a, K, C) from :func:`transform_weights`, ``pad`` the
-    (top, left) offsets, ``out_shape`` (OH, OW), ``d`` the (row, column) dilation.
-    Chunks of tile rows go to threads; each runs transform, products and inverse transform
-    on its chunk with single-threaded BLAS (:mod:`.winograd_threads`).
-    """
-    input_transform, output_transform = kernels()
-    x = np.ascontiguousarray(x)
-    n, c_in, _, width = x.shape
-    a, k_out = m + 2, u.shape[1]
-    (oh, ow), (dh, dw) = out_shape, d
-    th, tw = _tile_counts(oh, m, dh), _tile_counts(ow, m, dw)
-    src, length = source_columns(m, dw, tw, pad[1], width)
-    dst = target_columns(m, dw, tw, ow)
-    y = np.empty((n, k_out, oh, ow), dtype=x.dtype)
-    row_bytes = a * a * (c_in + k_out) * tw * x.itemsize
-    rows = n * th
-    threads = num_threads() if winograd_threads.available() else 1
-    step = max(1, min(WORKSPACE_BYTES // row_bytes, math.ceil(rows / threads)))
-    starts = list(range(0, rows, step))
-    claim = itertools.count()  # next chunk to take (dynamic: threads may run unevenly)
-
-    def worker(first, last):
-        v_buf = np.empty(a * a * c_in * step * tw, dtype=x.dtype)
-        m_buf = np.empty(a * a * k_out * step * tw, dtype=x.dtype)
-        for index in claim:
-            if index >= len(starts):
-                return
-            row0 = starts[index]
-            row1 = min(rows, row0 + step)
-            tiles = (row1 - row0) * tw
-            v = v_buf[: a * a * c_in * tiles].reshape(a * a, c_in, tiles)
-            mm = m_buf[: a * a * k_out * tiles].reshape(a * a, k_out, tiles)
-            input_transform(x, row0, row1, th, pad[0], dh, m, src, length, max(pad[1], 0), v)
-            np.matmul(u, v, out=mm)  # (a*a, K, C) @ (a*a, C, T) -> (a*a, K, T)
-            output_transform(mm, row0, row1, th, dh, m, dst, y)
-
-    with winograd_threads.single_threaded_blas():
-        parallel_for(worker, min(threads, len(starts)))
-    return y
+    c_out, c_in = problem.weight_shape[:2]
+    tiles = _tiles(problem, m)
+    products = a * a * c_out * c_in * tiles / gemm_efficiency(c_out, c_in, tiles)
+    transforms = (INPUT_CELL_COST * c_in + OUTPUT_CELL_COST * c_out) * a * a * tiles
+    return products + transforms + 4 * a * a * c_out * c_in
 
 
 def _spatial_dilation(dilation):
@@ -289,8 +224,8 @@ def unpadded(x, w, stride, dilation, groups, padding, m: int = 4):
     """
     d = _spatial_dilation(dilation)
     size = [n + lo + hi - 2 * dd for n, (lo, hi), dd in zip(x.shape[2:], padding, d)]
-    u = transform_weights(w, m, x.dtype)
-    return _run(x, u, (padding[0][0], padding[1][0]), size, d, m)
+    u = winograd_pipeline.transform_weights(w, m, x.dtype)
+    return winograd_pipeline.run(x, u, (padding[0][0], padding[1][0]), size, d, m)
 
 
 def transpose(g, w, stride, dilation, groups, full_spatial, m: int = 4):
@@ -307,8 +242,8 @@ def transpose(g, w, stride, dilation, groups, full_spatial, m: int = 4):
     [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]]
     """
     d = _spatial_dilation(dilation)
-    u = transform_weights(w, m, g.dtype, flip=True)
-    return _run(g, u, (2 * d[0], 2 * d[1]), tuple(full_spatial), d, m)
+    u = winograd_pipeline.transform_weights(w, m, g.dtype, flip=True)
+    return winograd_pipeline.run(g, u, (2 * d[0], 2 * d[1]), tuple(full_spatial), d, m)
 
 
 def unpadded_transpose(g, w, stride, dilation, groups, padding, spatial, m: int = 4):
@@ -323,6 +258,45 @@ def unpadded_transpose(g, w, stride, dilation, groups, padding, spatial, m: int 
     [4.0, 6.0, 4.0]
     """
     d = _spatial_dilation(dilation)
-    u = transform_weights(w, m, g.dtype, flip=True)
+    u = winograd_pipeline.transform_weights(w, m, g.dtype, flip=True)
     pad = (2 * d[0] - padding[0][0], 2 * d[1] - padding[1][0])
-    return _run(g, u, pad, tuple(spatial), d, m)
+    return winograd_pipeline.run(g, u, pad, tuple(spatial), d, m)
+
+
+def weight_grad(xp, g, kernel, stride, dilation, groups, m: int = 4):
+    """Weight gradient of :func:`correlate` by Winograd (Lavin & Gray 2016, section 5).
+
+    Parameters
+    ----------
+    xp : ndarray, shape (N, C_in, H, W)
+    g : ndarray, shape (N, C_out, H - 2*d_h, W - 2*d_w)
+
+    Returns
+    -------
+    ndarray, shape (C_out, C_in, 3, 3)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> dw = weight_grad(x, np.ones((1, 1, 2, 2)), (3, 3), (1, 1), (1, 1), 1, m=2)
+    >>> float(dw[0, 0, 0, 0]), float(x[0, 0, :2, :2].sum())
+    (10.0, 10.0)
+    """
+    return unpadded_weight_grad(xp, g, kernel, stride, dilation, groups, ((0, 0), (0, 0)), m)
+
+
+def unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding, m: int = 4):
+    """:func:`weight_grad` of ``x`` zero-padded by ``padding``, without the padded copy.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> dw = unpadded_weight_grad(np.ones((1, 1, 2, 2)), np.ones((1, 1, 2, 2)), (3, 3),
+    ...                           (1, 1), (1, 1), 1, ((1, 1), (1, 1)), m=2)
+    >>> dw[0, 0].tolist()
+    [[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]
+    """
+    d = _spatial_dilation(dilation)
+    pad = (padding[0][0], padding[1][0])
+    return winograd_pipeline.run_weight_grad(x, g, pad, d, m).astype(x.dtype, copy=False)

@@ -18,7 +18,7 @@ except ImportError:  # pragma: no cover - kernels() names the missing extra firs
         return lambda function: function
 
 
-__all__ = ["input_transform", "output_transform"]
+__all__ = ["input_transform", "output_transform", "grad_transform"]
 
 _OPTIONS = dict(cache=True, fastmath=True, nogil=True)  # threads: see .parallel
 
@@ -72,6 +72,29 @@ def at2(s, so, ss, t, to, ts, n):  # A^T of F(2x2, 3x3)
     o0, o1 = t[to : to + n], t[to + ts : to + ts + n]
     for q in range(n):
         o0[q], o1[q] = s0[q] + s1[q] + s2[q], s1[q] - s2[q] - s3[q]
+
+
+@njit(**_OPTIONS)
+def a4(s, so, ss, t, to, ts, n):  # A = (A^T)^T of F(4x4, 3x3): 4 cells -> 6
+    s0, s1 = s[so : so + n], s[so + ss : so + ss + n]
+    s2, s3 = s[so + 2 * ss : so + 2 * ss + n], s[so + 3 * ss : so + 3 * ss + n]
+    o0, o1, o2 = t[to : to + n], t[to + ts : to + ts + n], t[to + 2 * ts : to + 2 * ts + n]
+    o3, o4 = t[to + 3 * ts : to + 3 * ts + n], t[to + 4 * ts : to + 4 * ts + n]
+    o5 = t[to + 5 * ts : to + 5 * ts + n]
+    for q in range(n):
+        g0, g1, g2, g3 = s0[q], s1[q], s2[q], s3[q]
+        e02, o13, e2, o3x = g0 + g2, g1 + g3, g0 + 4 * g2, 2 * g1 + 8 * g3
+        o0[q], o1[q], o2[q] = g0, e02 + o13, e02 - o13
+        o3[q], o4[q], o5[q] = e2 + o3x, e2 - o3x, g3
+
+
+@njit(**_OPTIONS)
+def a2(s, so, ss, t, to, ts, n):  # A of F(2x2, 3x3): 2 cells -> 4
+    s0, s1 = s[so : so + n], s[so + ss : so + ss + n]
+    o0, o1 = t[to : to + n], t[to + ts : to + ts + n]
+    o2, o3 = t[to + 2 * ts : to + 2 * ts + n], t[to + 3 * ts : to + 3 * ts + n]
+    for q in range(n):
+        o0[q], o1[q], o2[q], o3[q] = s0[q], s0[q] + s1[q], s0[q] - s1[q], -s1[q]
 
 
 @njit(**_OPTIONS)
@@ -157,3 +180,43 @@ def output_transform(mm, row0, row1, th, d, m, dst, y):
                             col = dst[j, tx]
                             if col >= 0:
                                 target[col] = out[i, j, base + tx]
+
+
+@njit(**_OPTIONS)
+def grad_transform(g, row0, row1, th, d, m, dst, z):
+    # z (a*a, K, tiles) <- A G A^T of the output-gradient tiles of tile rows [row0, row1)
+    # (cells outside g read zero): the weight gradient's counterpart of output_transform
+    a, oh = m + 2, g.shape[2]
+    tw = dst.shape[1]
+    n = (row1 - row0) * tw
+    cells = np.empty((m, m, n), dtype=z.dtype)  # [i, j, tile]
+    half = np.empty((a, m, n), dtype=z.dtype)  # A applied along i: [r, j, tile]
+    k_out, cf, hf, zf = g.shape[1], cells.ravel(), half.ravel(), z.ravel()
+    for k in range(k_out):
+        for row in range(row0, row1):
+            b, ty = row // th, row % th
+            y0 = (ty // d) * m * d + ty % d
+            base = (row - row0) * tw
+            for i in range(m):
+                yy = y0 + i * d
+                out = cells[i]
+                if yy < oh:
+                    source = g[b, k, yy]
+                    for j in range(m):
+                        for tx in range(tw):
+                            col = dst[j, tx]
+                            out[j, base + tx] = source[col] if col >= 0 else 0.0
+                else:
+                    for j in range(m):
+                        for tx in range(tw):
+                            out[j, base + tx] = 0.0
+        for j in range(m):  # along i: cells [i, j, t] -> half [r, j, t]
+            if m == 4:
+                a4(cf, j * n, m * n, hf, j * n, m * n, n)
+            else:
+                a2(cf, j * n, m * n, hf, j * n, m * n, n)
+        for r in range(a):  # along j: half [r, j, t] -> z [r*a + s, k, t]
+            if m == 4:
+                a4(hf, r * m * n, n, zf, (r * a * k_out + k) * n, k_out * n, n)
+            else:
+                a2(hf, r * m * n, n, zf, (r * a * k_out + k) * n, k_out * n, n)

@@ -60,12 +60,12 @@ def target_columns(m: int, d: int, tiles: int, width: int) -> np.ndarray:
 
 
 def kernels():
-    """``(input_transform, output_transform)`` (:mod:`.winograd_jit`, compiled on first use
-    and cached on disk).
+    """``(input_transform, output_transform, grad_transform)`` (:mod:`.winograd_jit`,
+    compiled on first use and cached on disk).
 
     Examples
     --------
-    >>> input_transform, output_transform = kernels()
+    >>> input_transform, output_transform, grad_transform = kernels()
     >>> input_transform.__name__
     'input_transform'
     """
@@ -75,4 +75,4 @@ def kernels():
         raise ImportError("algorithm 'winograd' needs numba: pip install convzoo[fast]") from error
     from . import winograd_jit
 
-    return winograd_jit.input_transform, winograd_jit.output_transform
+    return winograd_jit.input_transform, winograd_jit.output_transform, winograd_jit.grad_transform

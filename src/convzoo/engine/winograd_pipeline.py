@@ -1,0 +1,181 @@
+"""The Winograd pipeline: tile chunks, one per thread, through transform, products, inverse.
+
+Forward (and input gradient, the same correlation with the adjoint kernel): each thread
+takes a chunk of tile rows, writes its transformed input tiles ``V`` (``(a*a, C, tiles)``),
+multiplies them by the transformed weights ``U`` (``a*a`` products ``(K, C) @ (C, tiles)``,
+BLAS on that thread only, :mod:`.winograd_threads`) and transforms the products back into
+the output. Chunks are sized so ``V`` and the products stay in the core's L2 cache.
+
+Weight gradient (Lavin & Gray 2016, section 5, via the adjoint of the forward identity
+``Y = A^T [U * V] A``): ``dU = sum over tiles of (A dY A^T) * V``, so each thread transforms
+output-gradient tiles ``Z = A dY A^T`` and input tiles ``V`` of its chunk and accumulates
+the ``a*a`` products ``Z @ V^T``; then ``dW = G^T dU G``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from . import winograd_threads
+from .parallel import num_threads, parallel_for
+from .winograd_kernels import kernels, source_columns, target_columns
+
+__all__ = ["WORKSPACE_BYTES", "transform_weights", "tile_counts", "run", "run_weight_grad"]
+
+#: Transformed-tile workspace per chunk and thread (bytes): the input tiles ``V`` and the
+#: products ``M`` of one chunk stay in that core's L2 cache between the three stages.
+WORKSPACE_BYTES = 2**20
+
+
+def transform_weights(w, m: int, dtype, flip: bool = False) -> np.ndarray:
+    """``U = G g G^T`` of every 3x3 kernel, laid out for the ``a*a`` products.
+
+    With ``flip``, the kernel of the adjoint (flipped, in/out channels swapped) is
+    transformed instead: ``(K, C, 3, 3) -> (a*a, C, K)``.
+
+    Parameters
+    ----------
+    w : ndarray, shape (K, C, 3, 3)
+
+    Returns
+    -------
+    ndarray, shape (a*a, K, C)
+        On flattened kernels the transform is one product with ``G kron G``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> transform_weights(np.ones((1, 1, 3, 3)), 2, np.float64)[:, 0, 0].tolist()[:4]
+    [1.0, 1.5, 0.5, 1.0]
+    """
+    from .winograd import TRANSFORMS
+
+    g = TRANSFORMS[m][1]
+    a = m + 2
+    k, c = w.shape[:2]
+    flat = w.reshape(k, c, 9).astype(dtype, copy=False)
+    # (K, C, 9) -> (9, K, C), or flipped and swapped: (K, C, 9) -> (9, C, K)
+    flat = flat[:, :, ::-1].transpose(2, 1, 0) if flip else flat.transpose(2, 0, 1)
+    kron = np.kron(g, g).astype(dtype)  # (a*a, 9)
+    out = kron @ np.ascontiguousarray(flat).reshape(9, -1)
+    return out.reshape(a * a, *flat.shape[1:])
+
+
+def tile_counts(out_size: int, m: int, d: int) -> int:
+    return math.ceil(out_size / (m * d)) * d
+
+
+def run(x, u, pad, out_shape, d, m):
+    """``y[o] = sum_t x[o - pad + d*t] U-transformed weights``, out-of-range cells zero.
+
+    ``x`` (N, C, H, W), ``u`` (a*a, K, C) from :func:`transform_weights`, ``pad`` the
+    (top, left) offsets, ``out_shape`` (OH, OW), ``d`` the (row, column) dilation.
+    Chunks of tile rows go to threads; each runs transform, products and inverse transform
+    on its chunk with single-threaded BLAS (:mod:`.winograd_threads`).
+    """
+    input_transform, output_transform, _ = kernels()
+    x = np.ascontiguousarray(x)
+    n, c_in, _, width = x.shape
+    a, k_out = m + 2, u.shape[1]
+    (oh, ow), (dh, dw) = out_shape, d
+    th, tw = tile_counts(oh, m, dh), tile_counts(ow, m, dw)
+    src, length = source_columns(m, dw, tw, pad[1], width)
+    dst = target_columns(m, dw, tw, ow)
+    y = np.empty((n, k_out, oh, ow), dtype=x.dtype)
+    row_bytes = a * a * (c_in + k_out) * tw * x.itemsize
+    rows = n * th
+    threads = num_threads() if winograd_threads.available() else 1
+    step = max(1, min(WORKSPACE_BYTES // row_bytes, math.ceil(rows / threads)))
+    starts = list(range(0, rows, step))
+    claim = itertools.count()  # next chunk to take (dynamic: threads may run unevenly)
+
+    def worker(first, last):
+        v_buf = np.empty(a * a * c_in * step * tw, dtype=x.dtype)
+        m_buf = np.empty(a * a * k_out * step * tw, dtype=x.dtype)
+        for index in claim:
+            if index >= len(starts):
+                return
+            row0 = starts[index]
+            row1 = min(rows, row0 + step)
+            tiles = (row1 - row0) * tw
+            v = v_buf[: a * a * c_in * tiles].reshape(a * a, c_in, tiles)
+            mm = m_buf[: a * a * k_out * tiles].reshape(a * a, k_out, tiles)
+            input_transform(x, row0, row1, th, pad[0], dh, m, src, length, max(pad[1], 0), v)
+            np.matmul(u, v, out=mm)  # (a*a, K, C) @ (a*a, C, T) -> (a*a, K, T)
+            output_transform(mm, row0, row1, th, dh, m, dst, y)
+
+    with winograd_threads.single_threaded_blas():
+        parallel_for(worker, min(threads, len(starts)))
+    return y
+
+
+#: Workspace per chunk and thread for the weight gradient (bytes): ``Z`` and ``V`` of a chunk;
+#: larger than :data:`WORKSPACE_BYTES` so each chunk's products are long sums over tiles.
+WEIGHT_GRAD_WORKSPACE_BYTES = 4 * 2**20
+
+
+def run_weight_grad(x, g, pad, d, m):
+    """``dW[k, c, t] = sum_o g[k, o] x[c, o - pad + d*t]`` (out-of-range ``x`` zero) by
+    Winograd: ``(K, C, 3, 3)`` from ``x`` (N, C, H, W) and ``g`` (N, K, OH, OW).
+
+    Each thread accumulates its chunks' ``a*a`` products ``Z @ V^T`` in its own ``(a*a, K,
+    C)`` sum; the sums are added and mapped back by ``G^T dU G`` (one product with
+    ``(G kron G)^T``).
+    """
+    from .winograd import TRANSFORMS
+
+    input_transform, _, grad_transform = kernels()
+    x, g = np.ascontiguousarray(x), np.ascontiguousarray(g, dtype=x.dtype)
+    n, c_in, _, width = x.shape
+    a, k_out = m + 2, g.shape[1]
+    (oh, ow), (dh, dw) = g.shape[2:], d
+    th, tw = tile_counts(oh, m, dh), tile_counts(ow, m, dw)
+    src, length = source_columns(m, dw, tw, pad[1], width)
+    dst = target_columns(m, dw, tw, ow)
+    row_bytes = a * a * (c_in + k_out) * tw * x.itemsize
+    rows = n * th
+    threads = num_threads() if winograd_threads.available() else 1
+    step = max(1, min(WEIGHT_GRAD_WORKSPACE_BYTES // row_bytes, math.ceil(rows / threads)))
+    starts = list(range(0, rows, step))
+    claim = itertools.count()
+    sums = []
+
+    def worker(first, last):
+        v_buf = np.empty(a * a * c_in * step * tw, dtype=x.dtype)
+        z_buf = np.empty(a * a * k_out * step * tw, dtype=x.dtype)
+        total, product = None, None
+        for index in claim:
+            if index >= len(starts):
+                break
+            row0 = starts[index]
+            row1 = min(rows, row0 + step)
+            tiles = (row1 - row0) * tw
+            v = v_buf[: a * a * c_in * tiles].reshape(a * a, c_in, tiles)
+            z = z_buf[: a * a * k_out * tiles].reshape(a * a, k_out, tiles)
+            input_transform(x, row0, row1, th, pad[0], dh, m, src, length, max(pad[1], 0), v)
+            grad_transform(g, row0, row1, th, dh, m, dst, z)
+            vt = v.transpose(0, 2, 1)  # (a*a, C, T) -> (a*a, T, C)
+            if total is None:
+                total = np.matmul(z, vt)  # (a*a, K, T) @ (a*a, T, C) -> (a*a, K, C)
+                product = np.empty_like(total)
+            else:
+                np.matmul(z, vt, out=product)
+                total += product
+        if total is not None:
+            sums.append(total)
+
+    with winograd_threads.single_threaded_blas():
+        parallel_for(worker, min(threads, len(starts)))
+    du = sums[0]
+    for other in sums[1:]:
+        du += other
+    gt = TRANSFORMS[m][1]
+    kron = np.kron(gt, gt).astype(x.dtype)  # (a*a, 9)
+    dw_flat = kron.T @ du.reshape(a * a, -1)  # (9, a*a) @ (a*a, K*C) -> (9, K*C)
+    # (9, K, C) -> (K, C, 9) -> (K, C, 3, 3)
+    return np.ascontiguousarray(dw_flat.reshape(9, k_out, c_in).transpose(1, 2, 0)).reshape(
+        k_out, c_in, 3, 3
+    )
