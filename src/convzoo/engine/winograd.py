@@ -15,11 +15,23 @@ The price is accuracy: the transforms of F(4x4, 3x3) have entries up to 8 and 1/
 float32 its error is about 10x that of F(2x2) (see :func:`multiplications` and the tests:
 both stay below 1e-3 relative to a float64 reference on unit-variance data).
 
-Padding is applied upstream; tiles that overhang the output are computed on zeros and
-cropped. On flattened tiles both transforms are Kronecker products (``vec(B^T d B) =
-(B^T kron B^T) vec(d)``), so each is a single BLAS product; numba kernels (run in parallel
-over ``(image, channel)`` planes, :mod:`.parallel`, cached on disk) only gather the
-overlapping tiles and scatter the output tiles back.
+Where the time goes and how it is kept short (:mod:`.winograd_pipeline`): the input and
+output transforms are numba kernels that apply the sparse ``B^T`` and ``A^T`` as a few
+additions (:mod:`.winograd_kernels`), read the *unpadded* input (cells outside it are zero:
+no padded copy) and handle dilation in their index maps (a dilated 3x3 is tiled with cells
+``d`` apart); each thread runs whole chunks of tiles (transform, products with
+single-threaded BLAS, inverse transform) so the transformed tiles stay in its cache.
+
+Gradients use the same machinery: the input gradient of a 3x3 stride-1 correlation is a
+3x3 stride-1 correlation of the output gradient with the flipped, channel-swapped kernel
+(:func:`transpose`, :func:`unpadded_transpose`), and the weight gradient is Winograd's own
+adjoint, ``dW = G^T [sum over tiles (A dY A^T) * (B^T d B)] G`` (Lavin & Gray, section 5;
+:func:`weight_grad`).
+
+References
+----------
+Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", CVPR 2016,
+arXiv:1509.09308.
 """
 
 from __future__ import annotations
@@ -71,7 +83,17 @@ TRANSFORMS = {m: tuple(np.array(t, dtype=np.float64) for t in f) for m, f in ((2
 
 
 def supports(problem, m: int = 4) -> bool:
-    """3x3 kernels, 2-D, stride 1, any dilation (polyphase), one group, numba present."""
+    """3x3 kernels, 2-D, stride 1, any dilation, one group, numba present.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convzoo.engine.select import Problem
+    >>> p = Problem((1, 8, 10, 10), (8, 8, 3, 3), (1, 1), (2, 2), 1, np.dtype("float32"))
+    >>> supports(p), supports(Problem((1, 8, 10, 10), (8, 8, 3, 3), (2, 2), (1, 1), 1,
+    ...                               np.dtype("float32")))
+    (True, False)
+    """
     from .direct import numba_available
 
     return (

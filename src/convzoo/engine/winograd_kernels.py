@@ -1,18 +1,21 @@
-"""Winograd input and output tile transforms as numba kernels (Lavin & Gray 2016, §4).
+"""Winograd tile transforms: index maps and the numba kernels (Lavin & Gray 2016, section 4).
 
-The input transform ``V = B^T d B`` of every ``a x a`` tile ``d`` (``a = m + 2``) and the
-output transform ``Y = A^T M A`` are written out as the few additions and scalings their
-sparse matrices need (22 non-zeros in F(4x4)'s ``B^T`` instead of 36). Both kernels work on
-one row of tiles at a time and vectorise over the tiles of that row:
+The input transform ``V = B^T d B`` of every ``a x a`` tile ``d`` (``a = m + 2``), the
+output transform ``Y = A^T M A`` and the output-gradient transform ``Z = A dY A^T`` are
+written out as the few additions and scalings their sparse matrices need (22 non-zeros in
+F(4x4)'s ``B^T`` instead of 36), in :mod:`.winograd_jit`. For a chunk of tile rows and one
+channel, a kernel
 
-* a tile's first axis is transformed on whole input rows (``B^T`` applied to ``a`` rows);
-* for the second axis the rows are first de-interleaved by ``m`` (column ``m*q + r`` goes to
-  ``[r, q]``), so that the ``a`` cells a tile needs are ``a`` *contiguous* runs over tiles.
+* copies the input rows a tile row needs into zero-padded line buffers (implicit zero
+  padding: cells outside the input are zero, no padded copy of the input is made),
+* gathers the ``a x a`` cells of every tile into a ``[i, j, tile]`` block (columns given by
+  :func:`source_columns`), and
+* applies the 1-D transform along ``i``, then along ``j``, each time to all tiles of the
+  chunk at once: long contiguous loops that vectorise.
 
-Zero padding is implicit: cells outside the input read as zero (no padded copy). Dilation
-``d`` is handled in the same index maps: tile ``t`` along an axis is block ``t // d``, phase
-``t % d``; its cells are ``d`` apart. Kernels run serially (``nogil``); the caller runs one
-tile chunk per thread (:mod:`.winograd`).
+Dilation ``d`` lives in the index maps only: tile ``t`` along an axis is block ``t // d``,
+phase ``t % d``, and its cells are ``d`` apart. Kernels run serially (``nogil``); the caller
+runs one chunk per thread (:mod:`.winograd_pipeline`).
 
 References
 ----------

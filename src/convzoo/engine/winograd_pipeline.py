@@ -27,7 +27,7 @@ __all__ = ["WORKSPACE_BYTES", "transform_weights", "tile_counts", "run", "run_we
 
 #: Transformed-tile workspace per chunk and thread (bytes): the input tiles ``V`` and the
 #: products ``M`` of one chunk stay in that core's L2 cache between the three stages.
-WORKSPACE_BYTES = 2**20
+WORKSPACE_BYTES = 4 * 2**20
 
 
 def transform_weights(w, m: int, dtype, flip: bool = False) -> np.ndarray:
