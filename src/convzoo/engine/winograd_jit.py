@@ -18,7 +18,7 @@ except ImportError:  # pragma: no cover - kernels() names the missing extra firs
         return lambda function: function
 
 
-__all__ = ["input_transform", "output_transform", "grad_transform"]
+__all__ = ["KERNELS"]
 
 _OPTIONS = dict(cache=True, fastmath=True, nogil=True)  # threads: see .parallel
 
@@ -98,125 +98,170 @@ def a2(s, so, ss, t, to, ts, n):  # A of F(2x2, 3x3): 2 cells -> 4
 
 
 @njit(**_OPTIONS)
-def input_transform(x, row0, row1, th, pad_top, d, m, src, length, offset, v):
-    # v (a*a, C, tiles) <- B^T d B of the tiles in tile rows [row0, row1) (row = b*th + ty);
-    # row i of a tile is input row y0 + i*d, its column j is line[i, src[j, t]]
-    a, height, width = m + 2, x.shape[2], x.shape[3]
-    tw = src.shape[1]
-    n = (row1 - row0) * tw
+def gather_input(x, c, row0, row1, th, pad_top, d, m, src, offset, line, cells):
+    # cells [i, j, tile] <- the a x a cells of channel c's tiles in tile rows [row0, row1)
+    # (row = b*th + ty); row i of a tile is input row y0 + i*d, column j is line[i, src[j, t]]
+    a, height, width, tw = m + 2, x.shape[2], x.shape[3], src.shape[1]
     first, unit = np.uint64(src[0, 0]), tw < 2 or src[0, 1] - src[0, 0] == m
+    for row in range(row0, row1):
+        b, ty = row // th, row % th
+        y0 = (ty // d) * m * d + ty % d - pad_top
+        base = (row - row0) * tw
+        for i in range(a):
+            yy = y0 + i * d
+            padded, out = line[i], cells[i]
+            if 0 <= yy < height:
+                source = x[b, c, yy]
+                for col in range(width):
+                    padded[offset + col] = source[col]
+            else:
+                for col in range(width):
+                    padded[offset + col] = 0.0
+            if unit and m == 4:  # column j of tile t is src[0, 0] + 4*t + j
+                for tx in range(tw):
+                    p = first + 4 * tx
+                    out[0, base + tx], out[1, base + tx] = padded[p], padded[p + 1]
+                    out[2, base + tx], out[3, base + tx] = padded[p + 2], padded[p + 3]
+                    out[4, base + tx], out[5, base + tx] = padded[p + 4], padded[p + 5]
+            else:
+                for j in range(a):
+                    for tx in range(tw):
+                        out[j, base + tx] = padded[src[j, tx]]
+
+
+@njit(**_OPTIONS)
+def input_f4(x, row0, row1, th, pad_top, d, src, length, offset, v):
+    # v (36, C, tiles) <- B^T d B of the tiles in tile rows [row0, row1) of x (N, C, H, W)
+    a, n, channels = 6, (row1 - row0) * src.shape[1], x.shape[1]
     line = np.zeros((a, length), dtype=v.dtype)  # zero-padded input rows
     cells = np.empty((a, a, n), dtype=v.dtype)  # [i, j, tile]
     half = np.empty((a, a, n), dtype=v.dtype)  # B^T applied along i: [r, j, tile]
-    channels, vf = x.shape[1], v.ravel()
+    cf, hf, vf = cells.ravel(), half.ravel(), v.ravel()
     for c in range(channels):
-        for row in range(row0, row1):
-            b, ty = row // th, row % th
-            y0 = (ty // d) * m * d + ty % d - pad_top
-            base = (row - row0) * tw
-            for i in range(a):
-                yy = y0 + i * d
-                padded, out = line[i], cells[i]
-                if 0 <= yy < height:
-                    source = x[b, c, yy]
-                    for col in range(width):
-                        padded[offset + col] = source[col]
-                else:
-                    for col in range(width):
-                        padded[offset + col] = 0.0
-                if unit and m == 4:  # column j of tile t is src[0, 0] + 4*t + j
-                    for tx in range(tw):
-                        p = first + 4 * tx
-                        out[0, base + tx], out[1, base + tx] = padded[p], padded[p + 1]
-                        out[2, base + tx], out[3, base + tx] = padded[p + 2], padded[p + 3]
-                        out[4, base + tx], out[5, base + tx] = padded[p + 4], padded[p + 5]
-                else:
-                    for j in range(a):
-                        for tx in range(tw):
-                            out[j, base + tx] = padded[src[j, tx]]
-        cf, hf = cells.ravel(), half.ravel()
+        gather_input(x, c, row0, row1, th, pad_top, d, 4, src, offset, line, cells)
         for j in range(a):  # along i: cells [i, j, t] -> half [r, j, t]
-            if m == 4:
-                bt4(cf, j * n, a * n, hf, j * n, a * n, n)
-            else:
-                bt2(cf, j * n, a * n, hf, j * n, a * n, n)
+            bt4(cf, j * n, a * n, hf, j * n, a * n, n)
         for r in range(a):  # along j: half [r, j, t] -> v [r*a + s, c, t]
-            if m == 4:
-                bt4(hf, r * a * n, n, vf, (r * a * channels + c) * n, channels * n, n)
-            else:
-                bt2(hf, r * a * n, n, vf, (r * a * channels + c) * n, channels * n, n)
+            bt4(hf, r * a * n, n, vf, (r * a * channels + c) * n, channels * n, n)
 
 
 @njit(**_OPTIONS)
-def output_transform(mm, row0, row1, th, d, m, dst, y):
-    # y (N, K, OH, OW) <- A^T M A for tile rows [row0, row1); mm (a*a, K, tiles)
-    a, oh = m + 2, y.shape[2]
-    tw = dst.shape[1]
-    n = (row1 - row0) * tw
-    half = np.empty((a, m, n), dtype=y.dtype)  # A^T applied along the columns: [r, j, t]
+def input_f2(x, row0, row1, th, pad_top, d, src, length, offset, v):
+    # as input_f4 for F(2x2, 3x3): v (16, C, tiles)
+    a, n, channels = 4, (row1 - row0) * src.shape[1], x.shape[1]
+    line = np.zeros((a, length), dtype=v.dtype)
+    cells = np.empty((a, a, n), dtype=v.dtype)
+    half = np.empty((a, a, n), dtype=v.dtype)
+    cf, hf, vf = cells.ravel(), half.ravel(), v.ravel()
+    for c in range(channels):
+        gather_input(x, c, row0, row1, th, pad_top, d, 2, src, offset, line, cells)
+        for j in range(a):
+            bt2(cf, j * n, a * n, hf, j * n, a * n, n)
+        for r in range(a):
+            bt2(hf, r * a * n, n, vf, (r * a * channels + c) * n, channels * n, n)
+
+
+@njit(**_OPTIONS)
+def scatter_output(out, k, row0, row1, th, d, m, dst, y):
+    # y[:, k] <- out [i, j, tile] for tile rows [row0, row1), cropped at the border
+    oh, tw = y.shape[2], dst.shape[1]
+    for row in range(row0, row1):
+        b, ty = row // th, row % th
+        y0 = (ty // d) * m * d + ty % d
+        base = (row - row0) * tw
+        for i in range(m):
+            yy = y0 + i * d
+            if yy < oh:
+                target = y[b, k, yy]
+                for j in range(m):
+                    for tx in range(tw):
+                        col = dst[j, tx]
+                        if col >= 0:
+                            target[col] = out[i, j, base + tx]
+
+
+@njit(**_OPTIONS)
+def output_f4(mm, row0, row1, th, d, dst, y):
+    # y (N, K, OH, OW) <- A^T M A for tile rows [row0, row1); mm (36, K, tiles)
+    a, m, n, k_out = 6, 4, (row1 - row0) * dst.shape[1], y.shape[1]
+    half = np.empty((a, m, n), dtype=y.dtype)  # A^T applied along j: [r, j, tile]
     out = np.empty((m, m, n), dtype=y.dtype)  # [i, j, tile]
-    k_out, mf, hf, of = y.shape[1], mm.ravel(), half.ravel(), out.ravel()
+    mf, hf, of = mm.ravel(), half.ravel(), out.ravel()
     for k in range(k_out):
         for r in range(a):  # along j: mm [r*a + j, k, t] -> half [r, j, t]
-            if m == 4:
-                at4(mf, (r * a * k_out + k) * n, k_out * n, hf, r * m * n, n, n)
-            else:
-                at2(mf, (r * a * k_out + k) * n, k_out * n, hf, r * m * n, n, n)
+            at4(mf, (r * a * k_out + k) * n, k_out * n, hf, r * m * n, n, n)
         for j in range(m):  # along i: half [r, j, t] -> out [i, j, t]
-            if m == 4:
-                at4(hf, j * n, m * n, of, j * n, m * n, n)
-            else:
-                at2(hf, j * n, m * n, of, j * n, m * n, n)
-        for row in range(row0, row1):
-            b, ty = row // th, row % th
-            y0 = (ty // d) * m * d + ty % d
-            base = (row - row0) * tw
-            for i in range(m):
-                yy = y0 + i * d
-                if yy < oh:
-                    target = y[b, k, yy]
-                    for j in range(m):
-                        for tx in range(tw):
-                            col = dst[j, tx]
-                            if col >= 0:
-                                target[col] = out[i, j, base + tx]
+            at4(hf, j * n, m * n, of, j * n, m * n, n)
+        scatter_output(out, k, row0, row1, th, d, m, dst, y)
 
 
 @njit(**_OPTIONS)
-def grad_transform(g, row0, row1, th, d, m, dst, z):
-    # z (a*a, K, tiles) <- A G A^T of the output-gradient tiles of tile rows [row0, row1)
-    # (cells outside g read zero): the weight gradient's counterpart of output_transform
-    a, oh = m + 2, g.shape[2]
-    tw = dst.shape[1]
-    n = (row1 - row0) * tw
+def output_f2(mm, row0, row1, th, d, dst, y):
+    # as output_f4 for F(2x2, 3x3): mm (16, K, tiles)
+    a, m, n, k_out = 4, 2, (row1 - row0) * dst.shape[1], y.shape[1]
+    half = np.empty((a, m, n), dtype=y.dtype)
+    out = np.empty((m, m, n), dtype=y.dtype)
+    mf, hf, of = mm.ravel(), half.ravel(), out.ravel()
+    for k in range(k_out):
+        for r in range(a):
+            at2(mf, (r * a * k_out + k) * n, k_out * n, hf, r * m * n, n, n)
+        for j in range(m):
+            at2(hf, j * n, m * n, of, j * n, m * n, n)
+        scatter_output(out, k, row0, row1, th, d, m, dst, y)
+
+
+@njit(**_OPTIONS)
+def gather_grad(g, k, row0, row1, th, d, m, dst, cells):
+    # cells [i, j, tile] <- the m x m output-gradient cells of channel k (zero where cropped)
+    oh, tw = g.shape[2], dst.shape[1]
+    for row in range(row0, row1):
+        b, ty = row // th, row % th
+        y0 = (ty // d) * m * d + ty % d
+        base = (row - row0) * tw
+        for i in range(m):
+            yy = y0 + i * d
+            out = cells[i]
+            if yy < oh:
+                source = g[b, k, yy]
+                for j in range(m):
+                    for tx in range(tw):
+                        col = dst[j, tx]
+                        out[j, base + tx] = source[col] if col >= 0 else 0.0
+            else:
+                for j in range(m):
+                    for tx in range(tw):
+                        out[j, base + tx] = 0.0
+
+
+@njit(**_OPTIONS)
+def grad_f4(g, row0, row1, th, d, dst, z):
+    # z (36, K, tiles) <- A dY A^T of the output-gradient tiles of tile rows [row0, row1)
+    a, m, n, k_out = 6, 4, (row1 - row0) * dst.shape[1], g.shape[1]
     cells = np.empty((m, m, n), dtype=z.dtype)  # [i, j, tile]
     half = np.empty((a, m, n), dtype=z.dtype)  # A applied along i: [r, j, tile]
-    k_out, cf, hf, zf = g.shape[1], cells.ravel(), half.ravel(), z.ravel()
+    cf, hf, zf = cells.ravel(), half.ravel(), z.ravel()
     for k in range(k_out):
-        for row in range(row0, row1):
-            b, ty = row // th, row % th
-            y0 = (ty // d) * m * d + ty % d
-            base = (row - row0) * tw
-            for i in range(m):
-                yy = y0 + i * d
-                out = cells[i]
-                if yy < oh:
-                    source = g[b, k, yy]
-                    for j in range(m):
-                        for tx in range(tw):
-                            col = dst[j, tx]
-                            out[j, base + tx] = source[col] if col >= 0 else 0.0
-                else:
-                    for j in range(m):
-                        for tx in range(tw):
-                            out[j, base + tx] = 0.0
+        gather_grad(g, k, row0, row1, th, d, m, dst, cells)
         for j in range(m):  # along i: cells [i, j, t] -> half [r, j, t]
-            if m == 4:
-                a4(cf, j * n, m * n, hf, j * n, m * n, n)
-            else:
-                a2(cf, j * n, m * n, hf, j * n, m * n, n)
+            a4(cf, j * n, m * n, hf, j * n, m * n, n)
         for r in range(a):  # along j: half [r, j, t] -> z [r*a + s, k, t]
-            if m == 4:
-                a4(hf, r * m * n, n, zf, (r * a * k_out + k) * n, k_out * n, n)
-            else:
-                a2(hf, r * m * n, n, zf, (r * a * k_out + k) * n, k_out * n, n)
+            a4(hf, r * m * n, n, zf, (r * a * k_out + k) * n, k_out * n, n)
+
+
+@njit(**_OPTIONS)
+def grad_f2(g, row0, row1, th, d, dst, z):
+    # as grad_f4 for F(2x2, 3x3): z (16, K, tiles)
+    a, m, n, k_out = 4, 2, (row1 - row0) * dst.shape[1], g.shape[1]
+    cells = np.empty((m, m, n), dtype=z.dtype)
+    half = np.empty((a, m, n), dtype=z.dtype)
+    cf, hf, zf = cells.ravel(), half.ravel(), z.ravel()
+    for k in range(k_out):
+        gather_grad(g, k, row0, row1, th, d, m, dst, cells)
+        for j in range(m):
+            a2(cf, j * n, m * n, hf, j * n, m * n, n)
+        for r in range(a):
+            a2(hf, r * m * n, n, zf, (r * a * k_out + k) * n, k_out * n, n)
+
+
+#: ``{m: (input, output, output-gradient transform)}``
+KERNELS = {4: (input_f4, output_f4, grad_f4), 2: (input_f2, output_f2, grad_f2)}

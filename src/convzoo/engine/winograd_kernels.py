@@ -62,15 +62,15 @@ def target_columns(m: int, d: int, tiles: int, width: int) -> np.ndarray:
     return np.where(cols < width, cols, -1).astype(np.int64)
 
 
-def kernels():
-    """``(input_transform, output_transform, grad_transform)`` (:mod:`.winograd_jit`,
-    compiled on first use and cached on disk).
+def kernels(m: int):
+    """``(input, output, output-gradient transform)`` kernels of F(m x m, 3 x 3)
+    (:mod:`.winograd_jit`, compiled on first use and cached on disk).
 
     Examples
     --------
-    >>> input_transform, output_transform, grad_transform = kernels()
-    >>> input_transform.__name__
-    'input_transform'
+    >>> input_transform, output_transform, grad_transform = kernels(4)
+    >>> input_transform.__name__, grad_transform.__name__
+    ('input_f4', 'grad_f4')
     """
     try:
         import numba  # noqa: F401
@@ -78,4 +78,4 @@ def kernels():
         raise ImportError("algorithm 'winograd' needs numba: pip install convzoo[fast]") from error
     from . import winograd_jit
 
-    return winograd_jit.input_transform, winograd_jit.output_transform, winograd_jit.grad_transform
+    return winograd_jit.KERNELS[m]

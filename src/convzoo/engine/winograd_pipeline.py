@@ -76,7 +76,7 @@ def run(x, u, pad, out_shape, d, m):
     Chunks of tile rows go to threads; each runs transform, products and inverse transform
     on its chunk with single-threaded BLAS (:mod:`.winograd_threads`).
     """
-    input_transform, output_transform, _ = kernels()
+    input_transform, output_transform, _ = kernels(m)
     x = np.ascontiguousarray(x)
     n, c_in, _, width = x.shape
     a, k_out = m + 2, u.shape[1]
@@ -103,9 +103,9 @@ def run(x, u, pad, out_shape, d, m):
             tiles = (row1 - row0) * tw
             v = v_buf[: a * a * c_in * tiles].reshape(a * a, c_in, tiles)
             mm = m_buf[: a * a * k_out * tiles].reshape(a * a, k_out, tiles)
-            input_transform(x, row0, row1, th, pad[0], dh, m, src, length, max(pad[1], 0), v)
+            input_transform(x, row0, row1, th, pad[0], dh, src, length, max(pad[1], 0), v)
             np.matmul(u, v, out=mm)  # (a*a, K, C) @ (a*a, C, T) -> (a*a, K, T)
-            output_transform(mm, row0, row1, th, dh, m, dst, y)
+            output_transform(mm, row0, row1, th, dh, dst, y)
 
     with winograd_threads.single_threaded_blas():
         parallel_for(worker, min(threads, len(starts)))
@@ -127,7 +127,7 @@ def run_weight_grad(x, g, pad, d, m):
     """
     from .winograd import TRANSFORMS
 
-    input_transform, _, grad_transform = kernels()
+    input_transform, _, grad_transform = kernels(m)
     x, g = np.ascontiguousarray(x), np.ascontiguousarray(g, dtype=x.dtype)
     n, c_in, _, width = x.shape
     a, k_out = m + 2, g.shape[1]
@@ -155,8 +155,8 @@ def run_weight_grad(x, g, pad, d, m):
             tiles = (row1 - row0) * tw
             v = v_buf[: a * a * c_in * tiles].reshape(a * a, c_in, tiles)
             z = z_buf[: a * a * k_out * tiles].reshape(a * a, k_out, tiles)
-            input_transform(x, row0, row1, th, pad[0], dh, m, src, length, max(pad[1], 0), v)
-            grad_transform(g, row0, row1, th, dh, m, dst, z)
+            input_transform(x, row0, row1, th, pad[0], dh, src, length, max(pad[1], 0), v)
+            grad_transform(g, row0, row1, th, dh, dst, z)
             vt = v.transpose(0, 2, 1)  # (a*a, C, T) -> (a*a, T, C)
             if total is None:
                 total = np.matmul(z, vt)  # (a*a, K, T) @ (a*a, T, C) -> (a*a, K, C)
