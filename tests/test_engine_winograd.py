@@ -141,3 +141,13 @@ def test_weight_transform_is_g_w_g_transposed():
     np.testing.assert_allclose(
         flipped[:, 2, 1].reshape(6, 6), g @ w[1, 2, ::-1, ::-1] @ g.T, atol=1e-12
     )
+
+
+def test_weight_gradient_memory_bound_limits_threads_and_auto():
+    from convzoo.engine import gemm
+
+    assert winograd_pipeline.weight_grad_threads(6, 512, 512, 8) == 1
+    huge = Problem((1, 512, 9, 9), (512, 512, 3, 3), (1, 1), (1, 1), 1, np.dtype("float64"))
+    assert winograd.weight_grad_cost(huge) == float("inf")
+    assert choose(huge, weight_grad=True).name != "winograd_f4"
+    assert gemm.weight_grad_cost(huge) < float("inf")

@@ -36,6 +36,8 @@ arXiv:1509.09308.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import winograd_pipeline
@@ -182,7 +184,9 @@ def cost(problem, m: int = 4) -> float:
 
 def weight_grad_cost(problem, m: int = 4) -> float:
     """Estimated time of :func:`weight_grad`: the same products (summed over tiles) and
-    transforms as :func:`cost`, plus the per-thread sums of the ``(a*a, K, C)`` products.
+    transforms as :func:`cost`, plus the per-thread sums of the ``(a*a, K, C)`` products;
+    infinite when even one thread's sums would pass the memory bound
+    (:data:`.winograd_pipeline.WEIGHT_GRAD_SUMS_BYTES`, e.g. 512 x 512 channels in float64).
 
     Examples
     --------
@@ -198,6 +202,8 @@ def weight_grad_cost(problem, m: int = 4) -> float:
     tiles = _tiles(problem, m)
     products = a * a * c_out * c_in * tiles / gemm_efficiency(c_out, c_in, tiles)
     transforms = (INPUT_CELL_COST * c_in + OUTPUT_CELL_COST * c_out) * a * a * tiles
+    if 2 * a * a * c_out * c_in * problem.dtype.itemsize > winograd_pipeline.WEIGHT_GRAD_SUMS_BYTES:
+        return math.inf
     return products + transforms + 4 * a * a * c_out * c_in
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "tile_counts",
     "run",
     "run_weight_grad",
+    "weight_grad_threads",
 ]
 
 #: Transformed-tile workspace per chunk and thread (bytes): the input tiles ``V`` and the
@@ -148,6 +149,23 @@ def run(x, u, pad, out_shape, d, m):
 #: larger than :data:`WORKSPACE_BYTES` so each chunk's products are long sums over tiles.
 WEIGHT_GRAD_WORKSPACE_BYTES = 4 * 2**20
 
+#: Bound on the per-thread ``(a*a, K, C)`` sums of the weight gradient (two arrays per
+#: thread): threads beyond it are not used (the engine's peak-memory budget is 64 MiB).
+WEIGHT_GRAD_SUMS_BYTES = 48 * 2**20
+
+
+def weight_grad_threads(a: int, c_out: int, c_in: int, itemsize: int) -> int:
+    """Threads :func:`run_weight_grad` uses: all, unless their sums would pass the bound.
+
+    Examples
+    --------
+    >>> weight_grad_threads(6, 512, 512, 8)  # 36*512*512*8 bytes = 72 MiB per sum
+    1
+    """
+    per_thread = 2 * a * a * c_out * c_in * itemsize
+    threads = num_threads() if winograd_threads.available() else 1
+    return max(1, min(threads, WEIGHT_GRAD_SUMS_BYTES // per_thread))
+
 
 def run_weight_grad(x, g, pad, d, m):
     """``dW[k, c, t] = sum_o g[k, o] x[c, o - pad + d*t]`` (out-of-range ``x`` zero) by
@@ -169,7 +187,7 @@ def run_weight_grad(x, g, pad, d, m):
     dst = target_columns(m, dw, tw, ow)
     row_bytes = a * a * (c_in + k_out) * tw * x.itemsize
     rows = n * th
-    threads = num_threads() if winograd_threads.available() else 1
+    threads = weight_grad_threads(a, k_out, c_in, x.itemsize)
     step = max(1, min(WEIGHT_GRAD_WORKSPACE_BYTES // row_bytes, math.ceil(rows / threads)))
     starts = list(range(0, rows, step))
     claim = itertools.count()
