@@ -2,8 +2,10 @@
 
 Module-level functions, so that numba's on-disk cache (``cache=True``) finds them again in a
 later process (kernels nested in a factory, or taking kernels as arguments, are recompiled
-every time). Only :func:`.winograd_kernels.kernels` imports this module, after checking that
-numba is installed.
+every time). Helpers are inlined at numba's level (``inline="always"``) and each tile size
+has its own kernels, which keeps each kernel's first compilation under 2 s. Only
+:func:`.winograd_kernels.kernels` imports this module, after checking that numba is
+installed.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ _OPTIONS = dict(cache=True, fastmath=True, nogil=True)  # threads: see .parallel
 
 # 1-D transforms of n cells at a time: t[to + r*ts + q] = sum_i M[r, i] s[so + i*ss + q]
 # on flat buffers; the rows are taken as contiguous 1-D slices so the q loops vectorise
-@njit(**_OPTIONS)
+@njit(inline="always", **_OPTIONS)
 def bt4(s, so, ss, t, to, ts, n):  # B^T of F(4x4, 3x3)
     s0, s1, s2 = s[so : so + n], s[so + ss : so + ss + n], s[so + 2 * ss : so + 2 * ss + n]
     s3, s4 = s[so + 3 * ss : so + 3 * ss + n], s[so + 4 * ss : so + 4 * ss + n]
@@ -40,7 +42,7 @@ def bt4(s, so, ss, t, to, ts, n):  # B^T of F(4x4, 3x3)
         o3[q], o4[q], o5[q] = t3 + t4, t3 - t4, 4 * d1 - 5 * d3 + d5
 
 
-@njit(**_OPTIONS)
+@njit(inline="always", **_OPTIONS)
 def bt2(s, so, ss, t, to, ts, n):  # B^T of F(2x2, 3x3)
     s0, s1 = s[so : so + n], s[so + ss : so + ss + n]
     s2, s3 = s[so + 2 * ss : so + 2 * ss + n], s[so + 3 * ss : so + 3 * ss + n]
@@ -51,7 +53,7 @@ def bt2(s, so, ss, t, to, ts, n):  # B^T of F(2x2, 3x3)
         o0[q], o1[q], o2[q], o3[q] = d0 - d2, d1 + d2, d2 - d1, d1 - d3
 
 
-@njit(**_OPTIONS)
+@njit(inline="always", **_OPTIONS)
 def at4(s, so, ss, t, to, ts, n):  # A^T of F(4x4, 3x3)
     s0, s1, s2 = s[so : so + n], s[so + ss : so + ss + n], s[so + 2 * ss : so + 2 * ss + n]
     s3, s4 = s[so + 3 * ss : so + 3 * ss + n], s[so + 4 * ss : so + 4 * ss + n]
@@ -65,7 +67,7 @@ def at4(s, so, ss, t, to, ts, n):  # A^T of F(4x4, 3x3)
         o2[q], o3[q] = s12 + 4 * s34, d12 + 8 * d34 + p5
 
 
-@njit(**_OPTIONS)
+@njit(inline="always", **_OPTIONS)
 def at2(s, so, ss, t, to, ts, n):  # A^T of F(2x2, 3x3)
     s0, s1 = s[so : so + n], s[so + ss : so + ss + n]
     s2, s3 = s[so + 2 * ss : so + 2 * ss + n], s[so + 3 * ss : so + 3 * ss + n]
@@ -74,7 +76,7 @@ def at2(s, so, ss, t, to, ts, n):  # A^T of F(2x2, 3x3)
         o0[q], o1[q] = s0[q] + s1[q] + s2[q], s1[q] - s2[q] - s3[q]
 
 
-@njit(**_OPTIONS)
+@njit(inline="always", **_OPTIONS)
 def a4(s, so, ss, t, to, ts, n):  # A = (A^T)^T of F(4x4, 3x3): 4 cells -> 6
     s0, s1 = s[so : so + n], s[so + ss : so + ss + n]
     s2, s3 = s[so + 2 * ss : so + 2 * ss + n], s[so + 3 * ss : so + 3 * ss + n]
@@ -88,7 +90,7 @@ def a4(s, so, ss, t, to, ts, n):  # A = (A^T)^T of F(4x4, 3x3): 4 cells -> 6
         o3[q], o4[q], o5[q] = e2 + o3x, e2 - o3x, g3
 
 
-@njit(**_OPTIONS)
+@njit(inline="always", **_OPTIONS)
 def a2(s, so, ss, t, to, ts, n):  # A of F(2x2, 3x3): 2 cells -> 4
     s0, s1 = s[so : so + n], s[so + ss : so + ss + n]
     o0, o1 = t[to : to + n], t[to + ts : to + ts + n]
@@ -97,7 +99,7 @@ def a2(s, so, ss, t, to, ts, n):  # A of F(2x2, 3x3): 2 cells -> 4
         o0[q], o1[q], o2[q], o3[q] = s0[q], s0[q] + s1[q], s0[q] - s1[q], -s1[q]
 
 
-@njit(**_OPTIONS)
+@njit(inline="always", **_OPTIONS)
 def gather_input(x, c, row0, row1, th, pad_top, d, m, src, offset, line, cells):
     # cells [i, j, tile] <- the a x a cells of channel c's tiles in tile rows [row0, row1)
     # (row = b*th + ty); row i of a tile is input row y0 + i*d, column j is line[i, src[j, t]]
@@ -161,7 +163,7 @@ def input_f2(x, row0, row1, th, pad_top, d, src, length, offset, v):
             bt2(hf, r * a * n, n, vf, (r * a * channels + c) * n, channels * n, n)
 
 
-@njit(**_OPTIONS)
+@njit(inline="always", **_OPTIONS)
 def scatter_output(out, k, row0, row1, th, d, m, dst, y):
     # y[:, k] <- out [i, j, tile] for tile rows [row0, row1), cropped at the border
     oh, tw = y.shape[2], dst.shape[1]
@@ -210,7 +212,7 @@ def output_f2(mm, row0, row1, th, d, dst, y):
         scatter_output(out, k, row0, row1, th, d, m, dst, y)
 
 
-@njit(**_OPTIONS)
+@njit(inline="always", **_OPTIONS)
 def gather_grad(g, k, row0, row1, th, d, m, dst, cells):
     # cells [i, j, tile] <- the m x m output-gradient cells of channel k (zero where cropped)
     oh, tw = g.shape[2], dst.shape[1]
