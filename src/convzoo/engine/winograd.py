@@ -155,12 +155,16 @@ def multiplications(problem, m: int = 4) -> dict:
 #: multiply-add at BLAS peak (single thread, float32, 2-core AMD EPYC): the input transform
 #: (copy with zero padding, two passes of ``B^T``) and the output or output-gradient one.
 INPUT_CELL_COST, OUTPUT_CELL_COST = 67, 32
+#: Same, per transformed weight ``U[xi, k, c]`` (written once, then read by every chunk): it
+#: dominates when channels are many and images small (e.g. 256 channels at 14 x 14, batch 1).
+WEIGHT_CELL_COST = 40
 
 
 def cost(problem, m: int = 4) -> float:
     """Estimated time of :func:`correlate` in units of one multiply-add at BLAS peak
     (those of :func:`.gemm.cost`): the ``a*a`` products at their BLAS efficiency plus the
-    tile transforms (:data:`INPUT_CELL_COST`, :data:`OUTPUT_CELL_COST` per cell).
+    tile and weight transforms (:data:`INPUT_CELL_COST`, :data:`OUTPUT_CELL_COST`,
+    :data:`WEIGHT_CELL_COST` per cell).
 
     F(4x4) does ``(a/m)^2 = 2.25`` transformed cells per output against F(2x2)'s 4, and
     fewer products, so it wins unless the image is small next to its 4x4 tiles (the
@@ -179,12 +183,14 @@ def cost(problem, m: int = 4) -> float:
     c_out, c_in = problem.weight_shape[:2]
     tiles = _tiles(problem, m)
     products = a * a * c_out * c_in * tiles / gemm_efficiency(c_out, c_in, tiles)
-    return products + (INPUT_CELL_COST * c_in + OUTPUT_CELL_COST * c_out) * a * a * tiles
+    transforms = (INPUT_CELL_COST * c_in + OUTPUT_CELL_COST * c_out) * a * a * tiles
+    return products + transforms + WEIGHT_CELL_COST * a * a * c_out * c_in
 
 
 def weight_grad_cost(problem, m: int = 4) -> float:
     """Estimated time of :func:`weight_grad`: the same products (summed over tiles) and
-    transforms as :func:`cost`, plus the per-thread sums of the ``(a*a, K, C)`` products;
+    transforms as :func:`cost`, the per-thread sums of the ``(a*a, K, C)`` products taking
+    the place of the weight transform;
     infinite when even one thread's sums would pass the memory bound
     (:data:`.winograd_pipeline.WEIGHT_GRAD_SUMS_BYTES`, e.g. 512 x 512 channels in float64).
 
@@ -204,7 +210,7 @@ def weight_grad_cost(problem, m: int = 4) -> float:
     transforms = (INPUT_CELL_COST * c_in + OUTPUT_CELL_COST * c_out) * a * a * tiles
     if 2 * a * a * c_out * c_in * problem.dtype.itemsize > winograd_pipeline.WEIGHT_GRAD_SUMS_BYTES:
         return math.inf
-    return products + transforms + 4 * a * a * c_out * c_in
+    return products + transforms + WEIGHT_CELL_COST * a * a * c_out * c_in
 
 
 def _spatial_dilation(dilation):
