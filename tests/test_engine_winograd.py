@@ -151,3 +151,16 @@ def test_weight_gradient_memory_bound_limits_threads_and_auto():
     assert winograd.weight_grad_cost(huge) == float("inf")
     assert choose(huge, weight_grad=True).name != "winograd_f4"
     assert gemm.weight_grad_cost(huge) < float("inf")
+
+
+@pytest.mark.parametrize("kw", [dict(groups=2), dict(stride=2)])
+def test_forcing_winograd_on_unsupported_layers_names_the_reason(kw):
+    x, w = _arrays((1, 4, 8, 8), 4)
+    w = w[:, : 4 // kw.get("groups", 1)]
+    with pytest.raises(ValueError, match="algorithm='winograd_f4' does not support"):
+        conv(x, w, padding=1, algorithm="winograd_f4", **kw)
+
+
+def test_auto_keeps_gemm_where_the_weight_transform_dominates():
+    p = Problem((1, 256, 16, 16), (256, 256, 3, 3), (1, 1), (1, 1), 1, np.dtype("float32"))
+    assert choose(p).name == "gemm"

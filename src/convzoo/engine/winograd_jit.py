@@ -100,6 +100,29 @@ def a2(s, so, ss, t, to, ts, n):  # A of F(2x2, 3x3): 2 cells -> 4
 
 
 @njit(inline="always", **_OPTIONS)
+def g4(s, so, ss, t, to, ts, n):  # G of F(4x4, 3x3): 3 kernel taps -> 6
+    s0, s1, s2 = s[so : so + n], s[so + ss : so + ss + n], s[so + 2 * ss : so + 2 * ss + n]
+    o0, o1, o2 = t[to : to + n], t[to + ts : to + ts + n], t[to + 2 * ts : to + 2 * ts + n]
+    o3, o4 = t[to + 3 * ts : to + 3 * ts + n], t[to + 4 * ts : to + 4 * ts + n]
+    o5 = t[to + 5 * ts : to + 5 * ts + n]
+    for q in range(n):
+        g0, g1, g2 = s0[q], s1[q], s2[q]
+        s02, e, f = g0 + g2, g0 * (1 / 24) + g2 * (1 / 6), g1 * (1 / 12)
+        o0[q], o1[q], o2[q] = g0 * 0.25, (s02 + g1) * (-1 / 6), (s02 - g1) * (-1 / 6)
+        o3[q], o4[q], o5[q] = e + f, e - f, g2
+
+
+@njit(inline="always", **_OPTIONS)
+def g2(s, so, ss, t, to, ts, n):  # G of F(2x2, 3x3): 3 kernel taps -> 4
+    s0, s1, s2 = s[so : so + n], s[so + ss : so + ss + n], s[so + 2 * ss : so + 2 * ss + n]
+    o0, o1 = t[to : to + n], t[to + ts : to + ts + n]
+    o2, o3 = t[to + 2 * ts : to + 2 * ts + n], t[to + 3 * ts : to + 3 * ts + n]
+    for q in range(n):
+        f0, f1, f2 = s0[q], s1[q], s2[q]
+        o0[q], o1[q], o2[q], o3[q] = f0, (f0 + f1 + f2) * 0.5, (f0 - f1 + f2) * 0.5, f2
+
+
+@njit(inline="always", **_OPTIONS)
 def gather_input(x, c, row0, row1, th, pad_top, d, m, src, offset, line, cells):
     # cells [i, j, tile] <- the a x a cells of channel c's tiles in tile rows [row0, row1)
     # (row = b*th + ty); row i of a tile is input row y0 + i*d, column j is line[i, src[j, t]]
@@ -265,5 +288,36 @@ def grad_f2(g, row0, row1, th, d, dst, z):
             a2(hf, r * m * n, n, zf, (r * a * k_out + k) * n, k_out * n, n)
 
 
-#: ``{m: (input, output, output-gradient transform)}``
-KERNELS = {4: (input_f4, output_f4, grad_f4), 2: (input_f2, output_f2, grad_f2)}
+@njit(**_OPTIONS)
+def weights_f4(start, stop, w9, u):
+    # u (36, P) <- G g G^T for kernel columns [start, stop) of w9 (9, P), taps row-major
+    span = w9.shape[1]
+    half = np.empty((3, 6, 512), dtype=u.dtype)  # G applied along the kernel's columns
+    wf, hf, uf = w9.ravel(), half.ravel(), u.ravel()
+    for lo in range(start, stop, 512):
+        n = min(512, stop - lo)
+        for i in range(3):  # along j: w9 [3i + j, p] -> half [i, b, p]
+            g4(wf, 3 * i * span + lo, span, hf, i * 6 * 512, 512, n)
+        for b in range(6):  # along i: half [i, b, p] -> u [6a + b, p]
+            g4(hf, b * 512, 6 * 512, uf, b * span + lo, 6 * span, n)
+
+
+@njit(**_OPTIONS)
+def weights_f2(start, stop, w9, u):
+    # as weights_f4 for F(2x2, 3x3): u (16, P)
+    span = w9.shape[1]
+    half = np.empty((3, 4, 512), dtype=u.dtype)
+    wf, hf, uf = w9.ravel(), half.ravel(), u.ravel()
+    for lo in range(start, stop, 512):
+        n = min(512, stop - lo)
+        for i in range(3):
+            g2(wf, 3 * i * span + lo, span, hf, i * 4 * 512, 512, n)
+        for b in range(4):
+            g2(hf, b * 512, 4 * 512, uf, b * span + lo, 4 * span, n)
+
+
+#: ``{m: (input, output, output-gradient, weight transform)}``
+KERNELS = {
+    4: (input_f4, output_f4, grad_f4, weights_f4),
+    2: (input_f2, output_f2, grad_f2, weights_f2),
+}

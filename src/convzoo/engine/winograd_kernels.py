@@ -63,12 +63,12 @@ def target_columns(m: int, d: int, tiles: int, width: int) -> np.ndarray:
 
 
 def kernels(m: int):
-    """``(input, output, output-gradient transform)`` kernels of F(m x m, 3 x 3)
+    """``(input, output, output-gradient, weight transform)`` kernels of F(m x m, 3 x 3)
     (:mod:`.winograd_jit`, compiled on first use and cached on disk).
 
     Examples
     --------
-    >>> input_transform, output_transform, grad_transform = kernels(4)
+    >>> input_transform, output_transform, grad_transform, weight_transform = kernels(4)
     >>> input_transform.__name__, grad_transform.__name__
     ('input_f4', 'grad_f4')
     """

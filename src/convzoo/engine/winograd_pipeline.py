@@ -51,7 +51,7 @@ def transform_weights(w, m: int, dtype, flip: bool = False) -> np.ndarray:
     Returns
     -------
     ndarray, shape (a*a, K, C)
-        On flattened kernels the transform is one product with ``G kron G``.
+        ``U[a_i*a + b_i, k, c] = (G w[k, c] G^T)[a_i, b_i]``.
 
     Examples
     --------
@@ -59,17 +59,15 @@ def transform_weights(w, m: int, dtype, flip: bool = False) -> np.ndarray:
     >>> transform_weights(np.ones((1, 1, 3, 3)), 2, np.float64)[:, 0, 0].tolist()[:4]
     [1.0, 1.5, 0.5, 1.0]
     """
-    from .winograd import TRANSFORMS
-
-    g = TRANSFORMS[m][1]
     a = m + 2
     k, c = w.shape[:2]
     flat = w.reshape(k, c, 9).astype(dtype, copy=False)
     # (K, C, 9) -> (9, K, C), or flipped and swapped: (K, C, 9) -> (9, C, K)
     flat = flat[:, :, ::-1].transpose(2, 1, 0) if flip else flat.transpose(2, 0, 1)
-    kron = np.kron(g, g).astype(dtype)  # (a*a, 9)
-    out = threaded_matmul(kron, np.ascontiguousarray(flat).reshape(9, -1))
-    return out.reshape(a * a, *flat.shape[1:])
+    w9 = np.ascontiguousarray(flat).reshape(9, -1)
+    u = np.empty((a * a, w9.shape[1]), dtype=dtype)
+    parallel_for(kernels(m)[3], w9.shape[1], w9, u)  # G g G^T, two passes of G
+    return u.reshape(a * a, *flat.shape[1:])
 
 
 def threaded_matmul(left, right):
@@ -109,7 +107,7 @@ def run(x, u, pad, out_shape, d, m):
     Chunks of tile rows go to threads; each runs transform, products and inverse transform
     on its chunk with single-threaded BLAS (:mod:`.winograd_threads`).
     """
-    input_transform, output_transform, _ = kernels(m)
+    input_transform, output_transform, _, _ = kernels(m)
     x = np.ascontiguousarray(x)
     n, c_in, _, width = x.shape
     a, k_out = m + 2, u.shape[1]
@@ -177,7 +175,7 @@ def run_weight_grad(x, g, pad, d, m):
     """
     from .winograd import TRANSFORMS
 
-    input_transform, _, grad_transform = kernels(m)
+    input_transform, _, grad_transform, _ = kernels(m)
     x, g = np.ascontiguousarray(x), np.ascontiguousarray(g, dtype=x.dtype)
     n, c_in, _, width = x.shape
     a, k_out = m + 2, g.shape[1]
