@@ -164,3 +164,24 @@ def test_forcing_winograd_on_unsupported_layers_names_the_reason(kw):
 def test_auto_keeps_gemm_where_the_weight_transform_dominates():
     p = Problem((1, 256, 16, 16), (256, 256, 3, 3), (1, 1), (1, 1), 1, np.dtype("float32"))
     assert choose(p).name == "gemm"
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_seeded_sweep_of_shapes_pads_and_dilations(seed):
+    rng = np.random.default_rng(100 + seed)
+    d = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
+    pads = tuple((int(rng.integers(0, 5)), int(rng.integers(0, 5))) for _ in range(2))
+    size = [int(rng.integers(2 * dd + 1 - lo - hi, 2 * dd + 14)) for dd, (lo, hi) in zip(d, pads)]
+    size = [max(s, 1) for s in size]
+    x, w = _arrays(
+        (int(rng.integers(1, 4)), int(rng.integers(1, 6)), *size), int(rng.integers(1, 6))
+    )
+    kw = dict(padding=pads, dilation=d)
+    want = conv(x, w, algorithm="gemm", **kw)
+    g = rng.standard_normal(want.shape)
+    want_grads = conv_backward(g, x, w, algorithm="gemm", **kw)[:2]
+    for m in (2, 4):
+        np.testing.assert_allclose(conv(x, w, algorithm=f"winograd_f{m}", **kw), want, atol=1e-10)
+        grads = conv_backward(g, x, w, algorithm=f"winograd_f{m}", **kw)[:2]
+        for got, expected in zip(grads, want_grads, strict=True):
+            np.testing.assert_allclose(got, expected, atol=1e-10)

@@ -127,7 +127,8 @@ def gather_input(x, c, row0, row1, th, pad_top, d, m, src, offset, line, cells):
     # cells [i, j, tile] <- the a x a cells of channel c's tiles in tile rows [row0, row1)
     # (row = b*th + ty); row i of a tile is input row y0 + i*d, column j is line[i, src[j, t]]
     a, height, width, tw = m + 2, x.shape[2], x.shape[3], src.shape[1]
-    first, unit = np.uint64(src[0, 0]), tw < 2 or src[0, 1] - src[0, 0] == m
+    first = np.uint64(src[0, 0])
+    unit = src[1, 0] - src[0, 0] == 1 and (tw < 2 or src[0, 1] - src[0, 0] == m)
     for row in range(row0, row1):
         b, ty = row // th, row % th
         y0 = (ty // d) * m * d + ty % d - pad_top
