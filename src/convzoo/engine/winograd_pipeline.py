@@ -100,10 +100,11 @@ def tile_counts(out_size: int, m: int, d: int) -> int:
 
 
 def run(x, u, pad, out_shape, d, m):
-    """``y[o] = sum_t x[o - pad + d*t] U-transformed weights``, out-of-range cells zero.
+    """``y[n, k, o] = sum_{c, t} x[n, c, o - pad + d*t] w[k, c, t]``, cells of ``x`` outside
+    it being zero, with ``u = transform_weights(w)``.
 
-    ``x`` (N, C, H, W), ``u`` (a*a, K, C) from :func:`transform_weights`, ``pad`` the
-    (top, left) offsets, ``out_shape`` (OH, OW), ``d`` the (row, column) dilation.
+    ``x`` (N, C, H, W), ``u`` (a*a, K, C), ``pad`` the (top, left) offsets (negative: crop),
+    ``out_shape`` (OH, OW), ``d`` the (row, column) dilation; returns (N, K, OH, OW).
     Chunks of tile rows go to threads; each runs transform, products and inverse transform
     on its chunk with single-threaded BLAS (:mod:`.winograd_threads`).
     """
