@@ -85,6 +85,7 @@ def test_float32_error_below_1e3_of_float64_forward_and_gradients(m):
 @pytest.mark.parametrize("threads", [1, 2, 3])
 def test_many_small_chunks_on_any_thread_count(monkeypatch, threads):
     monkeypatch.setattr(winograd_pipeline, "WORKSPACE_BYTES", 1)  # one tile row per chunk
+    monkeypatch.setattr(winograd_pipeline, "MIN_TILES", 1)
     previous = parallel.num_threads()
     parallel.set_num_threads(threads)
     try:

@@ -28,6 +28,7 @@ __all__ = [
     "transform_weights",
     "threaded_matmul",
     "tile_counts",
+    "chunk_rows",
     "run",
     "run_weight_grad",
     "weight_grad_threads",
@@ -36,6 +37,10 @@ __all__ = [
 #: Transformed-tile workspace per chunk and thread (bytes): the input tiles ``V`` and the
 #: products ``M`` of one chunk stay in that core's L2 cache between the three stages.
 WORKSPACE_BYTES = 4 * 2**20
+
+#: Fewest tiles per chunk (unless the problem has fewer): thinner products waste BLAS, and
+#: each chunk streams the whole ``U`` (``a*a*K*C``) from memory.
+MIN_TILES = 64
 
 
 def transform_weights(w, m: int, dtype, flip: bool = False) -> np.ndarray:
@@ -99,6 +104,18 @@ def tile_counts(out_size: int, m: int, d: int) -> int:
     return math.ceil(out_size / (m * d)) * d
 
 
+def chunk_rows(rows: int, threads: int, most: int) -> int:
+    """Tile rows per chunk: at most ``most``, and the same number of chunks for every thread.
+
+    Examples
+    --------
+    >>> chunk_rows(32, 2, 14)  # 4 chunks of 8 rather than 14 + 14 + 4
+    8
+    """
+    per_thread = math.ceil(rows / (threads * max(most, 1)))
+    return max(1, math.ceil(rows / (threads * per_thread)))
+
+
 def run(x, u, pad, out_shape, d, m):
     """``y[n, k, o] = sum_{c, t} x[n, c, o - pad + d*t] w[k, c, t]``, cells of ``x`` outside
     it being zero, with ``u = transform_weights(w)``.
@@ -120,7 +137,7 @@ def run(x, u, pad, out_shape, d, m):
     row_bytes = a * a * (c_in + k_out) * tw * x.itemsize
     rows = n * th
     threads = num_threads() if winograd_threads.available() else 1
-    step = max(1, min(WORKSPACE_BYTES // row_bytes, math.ceil(rows / threads)))
+    step = chunk_rows(rows, threads, max(WORKSPACE_BYTES // row_bytes, -(-MIN_TILES // tw)))
     starts = list(range(0, rows, step))
     claim = itertools.count()  # next chunk to take (dynamic: threads may run unevenly)
 
@@ -148,8 +165,9 @@ def run(x, u, pad, out_shape, d, m):
 #: larger than :data:`WORKSPACE_BYTES` so each chunk's products are long sums over tiles.
 WEIGHT_GRAD_WORKSPACE_BYTES = 4 * 2**20
 
-#: Bound on the per-thread ``(a*a, K, C)`` sums of the weight gradient (two arrays per
-#: thread): threads beyond it are not used (the engine's peak-memory budget is 64 MiB).
+#: Bound on the per-thread ``(a*a, K, C)`` sums of the weight gradient (one array per thread,
+#: counted twice for the final reduction and mapping): threads beyond it are not used (the
+#: engine's peak-memory budget is 64 MiB).
 WEIGHT_GRAD_SUMS_BYTES = 48 * 2**20
 
 
@@ -187,7 +205,7 @@ def run_weight_grad(x, g, pad, d, m):
     row_bytes = a * a * (c_in + k_out) * tw * x.itemsize
     rows = n * th
     threads = weight_grad_threads(a, k_out, c_in, x.itemsize)
-    step = max(1, min(WEIGHT_GRAD_WORKSPACE_BYTES // row_bytes, math.ceil(rows / threads)))
+    step = chunk_rows(rows, threads, WEIGHT_GRAD_WORKSPACE_BYTES // row_bytes)
     starts = list(range(0, rows, step))
     claim = itertools.count()
     sums = []
@@ -209,10 +227,11 @@ def run_weight_grad(x, g, pad, d, m):
             vt = v.transpose(0, 2, 1)  # (a*a, C, T) -> (a*a, T, C)
             if total is None:
                 total = np.matmul(z, vt)  # (a*a, K, T) @ (a*a, T, C) -> (a*a, K, C)
-                product = np.empty_like(total)
-            else:
-                np.matmul(z, vt, out=product)
-                total += product
+                product = np.empty_like(total[0])
+            else:  # one (K, C) product at a time: no second (a*a, K, C) array
+                for xi in range(a * a):
+                    np.matmul(z[xi], vt[xi], out=product)
+                    total[xi] += product
         if total is not None:
             sums.append(total)
 
