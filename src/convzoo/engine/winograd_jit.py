@@ -123,48 +123,66 @@ def g2(s, so, ss, t, to, ts, n):  # G of F(2x2, 3x3): 3 kernel taps -> 4
 
 
 @njit(inline="always", **_OPTIONS)
-def gather_input(x, c, row0, row1, th, pad_top, d, m, src, offset, line, cells):
+def gather_input(x, c, row0, row1, th, pad_top, d, pad_left, dw, tw, m, cells):
     # cells [i, j, tile] <- the a x a cells of channel c's tiles in tile rows [row0, row1)
-    # (row = b*th + ty); row i of a tile is input row y0 + i*d, column j is line[i, src[j, t]]
-    a, height, width, tw = m + 2, x.shape[2], x.shape[3], src.shape[1]
-    first = np.uint64(src[0, 0])
-    unit = src[1, 0] - src[0, 0] == 1 and (tw < 2 or src[0, 1] - src[0, 0] == m)
+    # (row = b*th + ty): row i of a tile is input row y0 + i*d; tile tx = block*dw + phase
+    # has its column j at block*m*dw + phase + j*dw - pad_left; cells outside x are zero
+    a, height, width = m + 2, x.shape[2], x.shape[3]
+    us = np.uint64(dw)
     for row in range(row0, row1):
         b, ty = row // th, row % th
         y0 = (ty // d) * m * d + ty % d - pad_top
         base = (row - row0) * tw
         for i in range(a):
             yy = y0 + i * d
-            padded, out = line[i], cells[i]
-            if 0 <= yy < height:
-                source = x[b, c, yy]
-                for col in range(width):
-                    padded[offset + col] = source[col]
-            else:
-                for col in range(width):
-                    padded[offset + col] = 0.0
-            if unit and m == 4:  # column j of tile t is src[0, 0] + 4*t + j
-                for tx in range(tw):
-                    p = first + 4 * tx
-                    out[0, base + tx], out[1, base + tx] = padded[p], padded[p + 1]
-                    out[2, base + tx], out[3, base + tx] = padded[p + 2], padded[p + 3]
-                    out[4, base + tx], out[5, base + tx] = padded[p + 4], padded[p + 5]
-            else:
+            out = cells[i]
+            if not 0 <= yy < height:
                 for j in range(a):
                     for tx in range(tw):
-                        out[j, base + tx] = padded[src[j, tx]]
+                        out[j, base + tx] = 0.0
+                continue
+            source = x[b, c, yy]
+            if dw == 1 and m == 4:  # the common case, with constant strides
+                for t in range(tw):
+                    p = 4 * t - pad_left
+                    if p >= 0 and p + 5 < width:
+                        q = np.uint64(p)
+                        out[0, base + t], out[1, base + t] = source[q], source[q + 1]
+                        out[2, base + t], out[3, base + t] = source[q + 2], source[q + 3]
+                        out[4, base + t], out[5, base + t] = source[q + 4], source[q + 5]
+                    else:
+                        for j in range(a):
+                            col = p + j
+                            out[j, base + t] = source[col] if 0 <= col < width else 0.0
+                continue
+            for block in range(tw // dw):
+                for phase in range(dw):
+                    tx = base + block * dw + phase
+                    p = block * m * dw + phase - pad_left
+                    if p >= 0 and p + (a - 1) * dw < width:  # inside: read in place
+                        q = np.uint64(p)
+                        if m == 4:
+                            out[0, tx], out[1, tx] = source[q], source[q + us]
+                            out[2, tx], out[3, tx] = source[q + 2 * us], source[q + 3 * us]
+                            out[4, tx], out[5, tx] = source[q + 4 * us], source[q + 5 * us]
+                        else:
+                            out[0, tx], out[1, tx] = source[q], source[q + us]
+                            out[2, tx], out[3, tx] = source[q + 2 * us], source[q + 3 * us]
+                    else:  # a border tile
+                        for j in range(a):
+                            col = p + j * dw
+                            out[j, tx] = source[col] if 0 <= col < width else 0.0
 
 
 @njit(**_OPTIONS)
-def input_f4(x, row0, row1, th, pad_top, d, src, length, offset, v):
+def input_f4(x, row0, row1, th, pad_top, d, pad_left, dw, tw, v):
     # v (36, C, tiles) <- B^T d B of the tiles in tile rows [row0, row1) of x (N, C, H, W)
-    a, n, channels = 6, (row1 - row0) * src.shape[1], x.shape[1]
-    line = np.zeros((a, length), dtype=v.dtype)  # zero-padded input rows
+    a, n, channels = 6, (row1 - row0) * tw, x.shape[1]
     cells = np.empty((a, a, n), dtype=v.dtype)  # [i, j, tile]
     half = np.empty((a, a, n), dtype=v.dtype)  # B^T applied along i: [r, j, tile]
     cf, hf, vf = cells.ravel(), half.ravel(), v.ravel()
     for c in range(channels):
-        gather_input(x, c, row0, row1, th, pad_top, d, 4, src, offset, line, cells)
+        gather_input(x, c, row0, row1, th, pad_top, d, pad_left, dw, tw, 4, cells)
         for j in range(a):  # along i: cells [i, j, t] -> half [r, j, t]
             bt4(cf, j * n, a * n, hf, j * n, a * n, n)
         for r in range(a):  # along j: half [r, j, t] -> v [r*a + s, c, t]
@@ -172,15 +190,14 @@ def input_f4(x, row0, row1, th, pad_top, d, src, length, offset, v):
 
 
 @njit(**_OPTIONS)
-def input_f2(x, row0, row1, th, pad_top, d, src, length, offset, v):
+def input_f2(x, row0, row1, th, pad_top, d, pad_left, dw, tw, v):
     # as input_f4 for F(2x2, 3x3): v (16, C, tiles)
-    a, n, channels = 4, (row1 - row0) * src.shape[1], x.shape[1]
-    line = np.zeros((a, length), dtype=v.dtype)
+    a, n, channels = 4, (row1 - row0) * tw, x.shape[1]
     cells = np.empty((a, a, n), dtype=v.dtype)
     half = np.empty((a, a, n), dtype=v.dtype)
     cf, hf, vf = cells.ravel(), half.ravel(), v.ravel()
     for c in range(channels):
-        gather_input(x, c, row0, row1, th, pad_top, d, 2, src, offset, line, cells)
+        gather_input(x, c, row0, row1, th, pad_top, d, pad_left, dw, tw, 2, cells)
         for j in range(a):
             bt2(cf, j * n, a * n, hf, j * n, a * n, n)
         for r in range(a):

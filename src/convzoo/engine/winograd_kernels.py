@@ -6,10 +6,9 @@ written out as the few additions and scalings their sparse matrices need (22 non
 F(4x4)'s ``B^T`` instead of 36), in :mod:`.winograd_jit`. For a chunk of tile rows and one
 channel, a kernel
 
-* copies the input rows a tile row needs into zero-padded line buffers (implicit zero
-  padding: cells outside the input are zero, no padded copy of the input is made),
-* gathers the ``a x a`` cells of every tile into a ``[i, j, tile]`` block (columns given by
-  :func:`source_columns`), and
+* gathers the ``a x a`` cells of every tile into a ``[i, j, tile]`` block, reading the
+  input rows in place (implicit zero padding: cells outside the input are zero, and only
+  the border tiles check; no padded copy of the input is made), and
 * applies the 1-D transform along ``i``, then along ``j``, each time to all tiles of the
   chunk at once: long contiguous loops that vectorise.
 
@@ -27,26 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["kernels", "source_columns", "target_columns"]
-
-
-def source_columns(m: int, d: int, tiles: int, pad: int, width: int) -> tuple[np.ndarray, int]:
-    """Where tile ``t``'s column ``j`` is read from: ``(index [j, t], line length)``.
-
-    Indices point into a zero-padded copy of one input row whose cell ``col`` sits at
-    ``col + max(pad, 0)``; tile ``t`` along the axis is block ``t // d``, phase ``t % d``
-    and reads columns ``block*m*d + phase + j*d - pad``.
-
-    Examples
-    --------
-    >>> index, length = source_columns(2, 1, 2, 1, 3)
-    >>> index.tolist(), length
-    ([[0, 2], [1, 3], [2, 4], [3, 5]], 6)
-    """
-    block, phase = np.divmod(np.arange(tiles), d)
-    cols = block[None, :] * m * d + phase[None, :] + np.arange(m + 2)[:, None] * d - pad
-    shift = max(pad, 0)
-    return (cols + shift).astype(np.int64), max(int(cols.max()) + 1, width) + shift
+__all__ = ["kernels", "target_columns"]
 
 
 def target_columns(m: int, d: int, tiles: int, width: int) -> np.ndarray:

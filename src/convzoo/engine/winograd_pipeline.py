@@ -21,7 +21,7 @@ import numpy as np
 
 from . import winograd_threads
 from .parallel import num_threads, parallel_for
-from .winograd_kernels import kernels, source_columns, target_columns
+from .winograd_kernels import kernels, target_columns
 
 __all__ = [
     "WORKSPACE_BYTES",
@@ -131,7 +131,6 @@ def run(x, u, pad, out_shape, d, m):
     a, k_out = m + 2, u.shape[1]
     (oh, ow), (dh, dw) = out_shape, d
     th, tw = tile_counts(oh, m, dh), tile_counts(ow, m, dw)
-    src, length = source_columns(m, dw, tw, pad[1], width)
     dst = target_columns(m, dw, tw, ow)
     y = np.empty((n, k_out, oh, ow), dtype=x.dtype)
     row_bytes = a * a * (c_in + k_out) * tw * x.itemsize
@@ -152,7 +151,7 @@ def run(x, u, pad, out_shape, d, m):
             tiles = (row1 - row0) * tw
             v = v_buf[: a * a * c_in * tiles].reshape(a * a, c_in, tiles)
             mm = m_buf[: a * a * k_out * tiles].reshape(a * a, k_out, tiles)
-            input_transform(x, row0, row1, th, pad[0], dh, src, length, max(pad[1], 0), v)
+            input_transform(x, row0, row1, th, pad[0], dh, pad[1], dw, tw, v)
             np.matmul(u, v, out=mm)  # (a*a, K, C) @ (a*a, C, T) -> (a*a, K, T)
             output_transform(mm, row0, row1, th, dh, dst, y)
 
@@ -200,7 +199,6 @@ def run_weight_grad(x, g, pad, d, m):
     a, k_out = m + 2, g.shape[1]
     (oh, ow), (dh, dw) = g.shape[2:], d
     th, tw = tile_counts(oh, m, dh), tile_counts(ow, m, dw)
-    src, length = source_columns(m, dw, tw, pad[1], width)
     dst = target_columns(m, dw, tw, ow)
     row_bytes = a * a * (c_in + k_out) * tw * x.itemsize
     rows = n * th
@@ -222,7 +220,7 @@ def run_weight_grad(x, g, pad, d, m):
             tiles = (row1 - row0) * tw
             v = v_buf[: a * a * c_in * tiles].reshape(a * a, c_in, tiles)
             z = z_buf[: a * a * k_out * tiles].reshape(a * a, k_out, tiles)
-            input_transform(x, row0, row1, th, pad[0], dh, src, length, max(pad[1], 0), v)
+            input_transform(x, row0, row1, th, pad[0], dh, pad[1], dw, tw, v)
             grad_transform(g, row0, row1, th, dh, dst, z)
             vt = v.transpose(0, 2, 1)  # (a*a, C, T) -> (a*a, T, C)
             if total is None:
