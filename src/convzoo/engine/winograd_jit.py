@@ -161,13 +161,8 @@ def gather_input(x, c, row0, row1, th, pad_top, d, pad_left, dw, tw, m, cells):
                     p = block * m * dw + phase - pad_left
                     if p >= 0 and p + (a - 1) * dw < width:  # inside: read in place
                         q = np.uint64(p)
-                        if m == 4:
-                            out[0, tx], out[1, tx] = source[q], source[q + us]
-                            out[2, tx], out[3, tx] = source[q + 2 * us], source[q + 3 * us]
-                            out[4, tx], out[5, tx] = source[q + 4 * us], source[q + 5 * us]
-                        else:
-                            out[0, tx], out[1, tx] = source[q], source[q + us]
-                            out[2, tx], out[3, tx] = source[q + 2 * us], source[q + 3 * us]
+                        for j in range(a):
+                            out[j, tx] = source[q + j * us]
                     else:  # a border tile
                         for j in range(a):
                             col = p + j * dw
