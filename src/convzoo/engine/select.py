@@ -160,10 +160,14 @@ for _m in (2, 4):
         Algorithm(
             f"winograd_f{_m}",
             functools.partial(winograd.correlate, m=_m),
-            gemm.correlate_weight_grad,  # the weight gradient is a long-K GEMM: no gain
+            functools.partial(winograd.weight_grad, m=_m),
             supports=functools.partial(winograd.supports, m=_m),
             cost=functools.partial(winograd.cost, m=_m),
-            weight_grad_cost=gemm.weight_grad_cost,
+            transpose=functools.partial(winograd.transpose, m=_m),
+            weight_grad_cost=functools.partial(winograd.weight_grad_cost, m=_m),
+            unpadded=functools.partial(winograd.unpadded, m=_m),
+            unpadded_transpose=functools.partial(winograd.unpadded_transpose, m=_m),
+            unpadded_weight_grad=functools.partial(winograd.unpadded_weight_grad, m=_m),
         )
     )
 

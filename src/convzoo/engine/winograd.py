@@ -15,24 +15,46 @@ The price is accuracy: the transforms of F(4x4, 3x3) have entries up to 8 and 1/
 float32 its error is about 10x that of F(2x2) (see :func:`multiplications` and the tests:
 both stay below 1e-3 relative to a float64 reference on unit-variance data).
 
-Padding is applied upstream; tiles that overhang the output are computed on zeros and
-cropped. On flattened tiles both transforms are Kronecker products (``vec(B^T d B) =
-(B^T kron B^T) vec(d)``), so each is a single BLAS product; numba kernels (run in parallel
-over ``(image, channel)`` planes, :mod:`.parallel`, cached on disk) only gather the
-overlapping tiles and scatter the output tiles back.
+Where the time goes and how it is kept short (:mod:`.winograd_pipeline`): the input and
+output transforms are numba kernels that apply the sparse ``B^T`` and ``A^T`` as a few
+additions (:mod:`.winograd_kernels`), read the *unpadded* input (cells outside it are zero:
+no padded copy) and handle dilation in their index maps (a dilated 3x3 is tiled with cells
+``d`` apart); each thread runs whole chunks of tiles (transform, products with
+single-threaded BLAS, inverse transform) so the transformed tiles stay in its cache.
+
+Gradients use the same machinery: the input gradient of a 3x3 stride-1 correlation is a
+3x3 stride-1 correlation of the output gradient with the flipped, channel-swapped kernel
+(:func:`transpose`, :func:`unpadded_transpose`), and the weight gradient is Winograd's own
+adjoint, ``dW = G^T [sum over tiles (A dY A^T) * (B^T d B)] G`` (Lavin & Gray, section 5;
+:func:`weight_grad`).
+
+References
+----------
+Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", CVPR 2016,
+arXiv:1509.09308.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
 
+from . import winograd_pipeline
 from .gemm import gemm_efficiency
-from .parallel import parallel_for
 
-__all__ = ["TRANSFORMS", "supports", "cost", "correlate", "multiplications"]
+__all__ = [
+    "TRANSFORMS",
+    "supports",
+    "cost",
+    "correlate",
+    "unpadded",
+    "transpose",
+    "unpadded_transpose",
+    "weight_grad",
+    "unpadded_weight_grad",
+    "multiplications",
+]
 
 _F2 = (
     [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
@@ -61,64 +83,19 @@ _F4 = (
 #: ``{m: (B^T, G, A^T)}`` for output tile size ``m`` (Lavin & Gray 2016, section 4).
 TRANSFORMS = {m: tuple(np.array(t, dtype=np.float64) for t in f) for m, f in ((2, _F2), (4, _F4))}
 
-#: Transformed-tile workspace per chunk of the batch (bytes): small enough to stay in cache
-#: (measured: 4-8x less memory traffic and 3-5x faster than one 32 MiB chunk).
-WORKSPACE_BYTES = 4 * 2**20
-
-
-@functools.cache
-def _kernels():
-    try:
-        from numba import njit
-    except ImportError as error:  # pragma: no cover
-        raise ImportError("algorithm 'winograd' needs numba: pip install convzoo[fast]") from error
-
-    opts = dict(cache=True, fastmath=True, nogil=True)  # threads: see .parallel
-
-    @njit(**opts)
-    def gather_tiles(start, stop, xp, a, th, tw, out):
-        # out: (a*a, C, n*th*tw) <- every a x a tile of xp (n, C, th*m + 2, tw*m + 2)
-        channels = xp.shape[1]
-        m = np.uint64(a - 2)
-        utw = np.uint64(tw)
-        for job in range(start, stop):  # (image, channel) planes
-            b, c = job // channels, job % channels
-            for ty in range(th):
-                col = (b * th + ty) * tw
-                for i in range(a):
-                    src = xp[b, c, ty * (a - 2) + i]
-                    for j in range(a):
-                        dst = out[i * a + j, c, col : col + tw]
-                        uj = np.uint64(j)
-                        for tx in range(utw):
-                            dst[tx] = src[tx * m + uj]
-
-    @njit(**opts)
-    def scatter_tiles(start, stop, tiles, m, th, tw, y):
-        # y (n, K, oh, ow) <- tiles (m*m, K, n*th*tw), cropped at the border
-        k_out, oh, ow = y.shape[1], y.shape[2], y.shape[3]
-        um, utw = np.uint64(m), np.uint64(tw)
-        row = np.empty(tw * m, dtype=y.dtype)
-        for job in range(start, stop):  # (image, output channel) planes
-            b, k = job // k_out, job % k_out
-            for ty in range(th):
-                col = (b * th + ty) * tw
-                for i in range(m):
-                    yy = ty * m + i
-                    if yy >= oh:
-                        break
-                    for j in range(m):
-                        src = tiles[i * m + j, k, col : col + tw]
-                        uj = np.uint64(j)
-                        for tx in range(utw):
-                            row[tx * um + uj] = src[tx]
-                    y[b, k, yy, :] = row[:ow]
-
-    return gather_tiles, scatter_tiles
-
 
 def supports(problem, m: int = 4) -> bool:
-    """3x3 kernels, 2-D, stride 1, any dilation (polyphase), one group, numba present."""
+    """3x3 kernels, 2-D, stride 1, any dilation, one group, numba present.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convzoo.engine.select import Problem
+    >>> p = Problem((1, 8, 10, 10), (8, 8, 3, 3), (1, 1), (2, 2), 1, np.dtype("float32"))
+    >>> supports(p), supports(Problem((1, 8, 10, 10), (8, 8, 3, 3), (2, 2), (1, 1), 1,
+    ...                               np.dtype("float32")))
+    (True, False)
+    """
     from .direct import numba_available
 
     return (
@@ -130,8 +107,9 @@ def supports(problem, m: int = 4) -> bool:
 
 
 def _tiles(problem, m):
-    oh, ow = problem.output_spatial
-    return problem.input_shape[0] * math.ceil(oh / m) * math.ceil(ow / m)
+    (oh, ow), (dh, dw) = problem.output_spatial, problem.dilation
+    counts = winograd_pipeline.tile_counts
+    return problem.input_shape[0] * counts(oh, m, dh) * counts(ow, m, dw)
 
 
 def multiplications(problem, m: int = 4) -> dict:
@@ -173,13 +151,24 @@ def multiplications(problem, m: int = 4) -> dict:
     }
 
 
-def cost(problem, m: int = 4) -> float:
-    """BLAS time of the ``a*a`` products and of the two Kronecker transforms, plus the
-    gather/scatter passes and a per-BLAS-call overhead (units of :func:`.gemm.cost`).
+#: Measured time of the tile transforms per transformed cell and channel, in units of one
+#: multiply-add at BLAS peak (single thread, float32, 2-core AMD EPYC): the input transform
+#: (copy with zero padding, two passes of ``B^T``) and the output or output-gradient one.
+INPUT_CELL_COST, OUTPUT_CELL_COST = 67, 32
+#: Same, per transformed weight ``U[xi, k, c]`` (written once, then read by every chunk): it
+#: dominates when channels are many and images small (e.g. 256 channels at 14 x 14, batch 1).
+WEIGHT_CELL_COST = 40
 
-    The dense Kronecker transforms cost ``a^4`` per input tile and ``m^2 a^2`` per output
-    tile and channel, which is why F(4x4) (``a = 6``) wins over F(2x2) only when channels
-    are many: the measured crossover on a 2-core machine is near 128 channels.
+
+def cost(problem, m: int = 4) -> float:
+    """Estimated time of :func:`correlate` in units of one multiply-add at BLAS peak
+    (those of :func:`.gemm.cost`): the ``a*a`` products at their BLAS efficiency plus the
+    tile and weight transforms (:data:`INPUT_CELL_COST`, :data:`OUTPUT_CELL_COST`,
+    :data:`WEIGHT_CELL_COST` per cell).
+
+    F(4x4) does ``(a/m)^2 = 2.25`` transformed cells per output against F(2x2)'s 4, and
+    fewer products, so it wins unless the image is small next to its 4x4 tiles (the
+    overhanging cells are computed and thrown away).
 
     Examples
     --------
@@ -187,32 +176,45 @@ def cost(problem, m: int = 4) -> float:
     >>> from convzoo.engine.select import Problem
     >>> from convzoo.engine import gemm
     >>> p = Problem((8, 64, 58, 58), (64, 64, 3, 3), (1, 1), (1, 1), 1, np.dtype("float32"))
-    >>> bool(cost(p) < gemm.cost(p))
+    >>> bool(cost(p, 4) < min(cost(p, 2), gemm.cost(p)))
     True
     """
     a = m + 2
     c_out, c_in = problem.weight_shape[:2]
     tiles = _tiles(problem, m)
     products = a * a * c_out * c_in * tiles / gemm_efficiency(c_out, c_in, tiles)
-    kron = (a**4 * c_in + m * m * a * a * c_out) * tiles  # dense transform GEMMs
-    copied = (a * a * c_in + m * m * c_out) * tiles  # gather and scatter
-    if problem.dilation != (1, 1):  # polyphase split and merge copy input and output
-        copied += math.prod(problem.input_shape) + c_out * math.prod(problem.output_spatial)
-    image_tiles = max(1, tiles // problem.input_shape[0])
-    chunks = math.ceil(problem.input_shape[0] / _chunk(problem.input_shape[0], 0, image_tiles))
-    calls = a * a * chunks  # small BLAS calls each pay a thread hand-off
-    return products + kron + 8 * copied + 20_000 * calls
+    transforms = (INPUT_CELL_COST * c_in + OUTPUT_CELL_COST * c_out) * a * a * tiles
+    return products + transforms + WEIGHT_CELL_COST * a * a * c_out * c_in
 
 
-#: Fewest tiles per chunk: below this the ``a*a`` products get too thin for BLAS and the
-#: transformed weights are re-read for too little work.
-MIN_TILES = 384
+def weight_grad_cost(problem, m: int = 4) -> float:
+    """Estimated time of :func:`weight_grad`: the same products (summed over tiles) and
+    transforms as :func:`cost`, the per-thread sums of the ``(a*a, K, C)`` products taking
+    the place of the weight transform;
+    infinite when even one thread's sums would pass the memory bound
+    (:data:`.winograd_pipeline.WEIGHT_GRAD_SUMS_BYTES`, e.g. 512 x 512 channels in float64).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convzoo.engine.select import Problem
+    >>> from convzoo.engine import gemm
+    >>> p = Problem((8, 64, 58, 58), (64, 64, 3, 3), (1, 1), (1, 1), 1, np.dtype("float32"))
+    >>> bool(weight_grad_cost(p) < gemm.weight_grad_cost(p))
+    True
+    """
+    a = m + 2
+    c_out, c_in = problem.weight_shape[:2]
+    tiles = _tiles(problem, m)
+    products = a * a * c_out * c_in * tiles / gemm_efficiency(c_out, c_in, tiles)
+    transforms = (INPUT_CELL_COST * c_in + OUTPUT_CELL_COST * c_out) * a * a * tiles
+    if 2 * a * a * c_out * c_in * problem.dtype.itemsize > winograd_pipeline.WEIGHT_GRAD_SUMS_BYTES:
+        return math.inf
+    return products + transforms + WEIGHT_CELL_COST * a * a * c_out * c_in
 
 
-def _chunk(n_batch, per_image_bytes, tiles_per_image):
-    by_budget = WORKSPACE_BYTES // max(per_image_bytes, 1)
-    by_width = math.ceil(MIN_TILES / max(tiles_per_image, 1))
-    return max(1, min(n_batch, max(by_budget, by_width)))
+def _spatial_dilation(dilation):
+    return tuple(dilation) if dilation is not None else (1, 1)
 
 
 def correlate(xp, w, stride=(1, 1), dilation=(1, 1), groups=1, m: int = 4):
@@ -220,14 +222,15 @@ def correlate(xp, w, stride=(1, 1), dilation=(1, 1), groups=1, m: int = 4):
 
     Parameters
     ----------
-    xp : ndarray, shape (N, C_in, H + 2, W + 2)
+    xp : ndarray, shape (N, C_in, H, W)
     w : ndarray, shape (C_out, C_in, 3, 3)
+    dilation : tuple of int
     m : {2, 4}
         Output tile size.
 
     Returns
     -------
-    ndarray, shape (N, C_out, H, W)
+    ndarray, shape (N, C_out, H - 2*d_h, W - 2*d_w)
 
     Examples
     --------
@@ -238,55 +241,96 @@ def correlate(xp, w, stride=(1, 1), dilation=(1, 1), groups=1, m: int = 4):
     >>> y.shape, float(y[0, 0, 0, 0]), float(x[0, 0, :3, :3].sum())
     ((1, 1, 4, 4), 63.0, 63.0)
     """
-    if tuple(dilation) != (1, 1):
-        return _polyphase(xp, w, tuple(dilation), m)
-    gather_tiles, scatter_tiles = _kernels()
-    bt, g, at = (t.astype(xp.dtype) for t in TRANSFORMS[m])
-    a = m + 2
-    n_batch, c_in, height, width = xp.shape
-    c_out = w.shape[0]
-    oh, ow = height - 2, width - 2
-    th, tw = math.ceil(oh / m), math.ceil(ow / m)
-    # U = G g G^T: (a, 3) @ (K, C, 3, 3) @ (3, a) -> (K, C, a, a) -> (a*a, K, C)
-    u = np.matmul(np.matmul(g, w.astype(xp.dtype, copy=False)), g.T)
-    u = np.ascontiguousarray(u.transpose(2, 3, 0, 1)).reshape(a * a, c_out, c_in)
-    # V = B^T d B and Y = A^T M A on flattened tiles are Kronecker products (one GEMM each)
-    b_kron, a_kron = np.kron(bt, bt), np.kron(at, at)  # (a*a, a*a), (m*m, a*a)
-    extra = ((0, 0), (0, 0), (0, th * m + 2 - height), (0, tw * m + 2 - width))
-    xp = np.ascontiguousarray(np.pad(xp, extra) if any(e for _, e in extra) else xp)
-    y = np.empty((n_batch, c_out, oh, ow), dtype=xp.dtype)
-    step = _chunk(n_batch, a * a * th * tw * (2 * c_in + c_out) * xp.itemsize, th * tw)
-    for start in range(0, n_batch, step):
-        part = xp[start : start + step]
-        tiles = part.shape[0] * th * tw
-        d = np.empty((a * a, c_in, tiles), dtype=xp.dtype)
-        parallel_for(gather_tiles, part.shape[0] * c_in, part, a, th, tw, d)
-        v = np.matmul(b_kron, d.reshape(a * a, -1)).reshape(a * a, c_in, tiles)
-        del d
-        mm = np.matmul(u, v)  # (a*a, K, C) @ (a*a, C, T) -> (a*a, K, T)
-        del v
-        out_tiles = np.matmul(a_kron, mm.reshape(a * a, -1)).reshape(m * m, c_out, tiles)
-        out = y[start : start + step]
-        parallel_for(scatter_tiles, out.shape[0] * c_out, out_tiles, m, th, tw, out)
-    return y
+    return unpadded(xp, w, stride, dilation, groups, ((0, 0), (0, 0)), m)
 
 
-def _polyphase(xp, w, dilation, m):
-    """Dilated 3x3 as ``dh*dw`` undilated ones on the polyphase components (space-to-batch).
+def unpadded(x, w, stride, dilation, groups, padding, m: int = 4):
+    """:func:`correlate` of ``x`` zero-padded by ``padding`` ``((top, bottom), (left,
+    right))``, without the padded copy.
 
-    Output ``p = d*q + r`` only reads input cells ``d*(q + t) + r``: component ``r`` of the
-    input (every ``d``-th cell from ``r``) correlated with the undilated kernel gives
-    component ``r`` of the output. The components are stacked on the batch axis.
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = unpadded(np.ones((1, 1, 3, 3)), np.ones((1, 1, 3, 3)), (1, 1), (1, 1), 1,
+    ...              ((1, 1), (1, 1)), m=2)
+    >>> y[0, 0].tolist()
+    [[4.0, 6.0, 4.0], [6.0, 9.0, 6.0], [4.0, 6.0, 4.0]]
     """
-    (dh, dw), (n, c, height, width) = dilation, xp.shape
-    hq, wq = math.ceil(height / dh), math.ceil(width / dw)
-    grid = np.zeros((n, c, hq * dh, wq * dw), dtype=xp.dtype)
-    grid[..., :height, :width] = xp
-    # (n, C, hq, dh, wq, dw) -> (dh, dw, n, C, hq, wq) -> (dh*dw*n, C, hq, wq)
-    phases = grid.reshape(n, c, hq, dh, wq, dw).transpose(3, 5, 0, 1, 2, 4)
-    yq = correlate(phases.reshape(dh * dw * n, c, hq, wq), w, m=m)
-    k = yq.shape[1]
-    # (dh, dw, n, K, hq-2, wq-2) -> (n, K, hq-2, dh, wq-2, dw) -> (n, K, H', W')
-    y = yq.reshape(dh, dw, n, k, hq - 2, wq - 2).transpose(2, 3, 4, 0, 5, 1)
-    y = y.reshape(n, k, (hq - 2) * dh, (wq - 2) * dw)
-    return np.ascontiguousarray(y[..., : height - 2 * dh, : width - 2 * dw])
+    d = _spatial_dilation(dilation)
+    size = [n + lo + hi - 2 * dd for n, (lo, hi), dd in zip(x.shape[2:], padding, d)]
+    u = winograd_pipeline.transform_weights(w, m, x.dtype)
+    return winograd_pipeline.run(x, u, (padding[0][0], padding[1][0]), size, d, m)
+
+
+def transpose(g, w, stride, dilation, groups, full_spatial, m: int = 4):
+    """Adjoint of :func:`correlate` in its input: ``(N, C_in, *full_spatial)``.
+
+    A full correlation of ``g`` with the flipped, channel-swapped kernel (implicit padding
+    ``2d``: no zero-padded copy of ``g``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> transpose(np.ones((1, 1, 1, 1)), np.arange(9.0).reshape(1, 1, 3, 3), (1, 1),
+    ...           (1, 1), 1, (3, 3), m=2)[0, 0].tolist()
+    [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]]
+    """
+    d = _spatial_dilation(dilation)
+    u = winograd_pipeline.transform_weights(w, m, g.dtype, flip=True)
+    return winograd_pipeline.run(g, u, (2 * d[0], 2 * d[1]), tuple(full_spatial), d, m)
+
+
+def unpadded_transpose(g, w, stride, dilation, groups, padding, spatial, m: int = 4):
+    """Gradient of :func:`unpadded` in its (unpadded) input: :func:`transpose` cropped by
+    ``padding``, computed directly on the ``spatial`` grid.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> unpadded_transpose(np.ones((1, 1, 3, 3)), np.ones((1, 1, 3, 3)), (1, 1), (1, 1), 1,
+    ...                    ((1, 1), (1, 1)), (3, 3), m=2)[0, 0, 0].tolist()
+    [4.0, 6.0, 4.0]
+    """
+    d = _spatial_dilation(dilation)
+    u = winograd_pipeline.transform_weights(w, m, g.dtype, flip=True)
+    pad = (2 * d[0] - padding[0][0], 2 * d[1] - padding[1][0])
+    return winograd_pipeline.run(g, u, pad, tuple(spatial), d, m)
+
+
+def weight_grad(xp, g, kernel, stride, dilation, groups, m: int = 4):
+    """Weight gradient of :func:`correlate` by Winograd (Lavin & Gray 2016, section 5).
+
+    Parameters
+    ----------
+    xp : ndarray, shape (N, C_in, H, W)
+    g : ndarray, shape (N, C_out, H - 2*d_h, W - 2*d_w)
+
+    Returns
+    -------
+    ndarray, shape (C_out, C_in, 3, 3)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> dw = weight_grad(x, np.ones((1, 1, 2, 2)), (3, 3), (1, 1), (1, 1), 1, m=2)
+    >>> float(dw[0, 0, 0, 0]), float(x[0, 0, :2, :2].sum())
+    (10.0, 10.0)
+    """
+    return unpadded_weight_grad(xp, g, kernel, stride, dilation, groups, ((0, 0), (0, 0)), m)
+
+
+def unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding, m: int = 4):
+    """:func:`weight_grad` of ``x`` zero-padded by ``padding``, without the padded copy.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> dw = unpadded_weight_grad(np.ones((1, 1, 2, 2)), np.ones((1, 1, 2, 2)), (3, 3),
+    ...                           (1, 1), (1, 1), 1, ((1, 1), (1, 1)), m=2)
+    >>> dw[0, 0].tolist()
+    [[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]
+    """
+    d = _spatial_dilation(dilation)
+    pad = (padding[0][0], padding[1][0])
+    return winograd_pipeline.run_weight_grad(x, g, pad, d, m).astype(x.dtype, copy=False)

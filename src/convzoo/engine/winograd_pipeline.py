@@ -1,0 +1,247 @@
+"""The Winograd pipeline: tile chunks, one per thread, through transform, products, inverse.
+
+Forward (and input gradient, the same correlation with the adjoint kernel): each thread
+takes a chunk of tile rows, writes its transformed input tiles ``V`` (``(a*a, C, tiles)``),
+multiplies them by the transformed weights ``U`` (``a*a`` products ``(K, C) @ (C, tiles)``,
+BLAS on that thread only, :mod:`.winograd_threads`) and transforms the products back into
+the output. Chunks are sized so ``V`` and the products stay in the core's L2 cache.
+
+Weight gradient (Lavin & Gray 2016, section 5, via the adjoint of the forward identity
+``Y = A^T [U * V] A``): ``dU = sum over tiles of (A dY A^T) * V``, so each thread transforms
+output-gradient tiles ``Z = A dY A^T`` and input tiles ``V`` of its chunk and accumulates
+the ``a*a`` products ``Z @ V^T``; then ``dW = G^T dU G``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from . import winograd_threads
+from .parallel import num_threads, parallel_for
+from .winograd_kernels import kernels, target_columns
+
+__all__ = [
+    "WORKSPACE_BYTES",
+    "transform_weights",
+    "threaded_matmul",
+    "tile_counts",
+    "chunk_rows",
+    "run",
+    "run_weight_grad",
+    "weight_grad_threads",
+]
+
+#: Transformed-tile workspace per chunk and thread (bytes): the input tiles ``V`` and the
+#: products ``M`` of one chunk stay in that core's L2 cache between the three stages.
+WORKSPACE_BYTES = 4 * 2**20
+
+#: Fewest tiles per chunk (unless the problem has fewer): thinner products waste BLAS, and
+#: each chunk streams the whole ``U`` (``a*a*K*C``) from memory.
+MIN_TILES = 64
+
+
+def transform_weights(w, m: int, dtype, flip: bool = False) -> np.ndarray:
+    """``U = G g G^T`` of every 3x3 kernel, laid out for the ``a*a`` products.
+
+    With ``flip``, the kernel of the adjoint (flipped, in/out channels swapped) is
+    transformed instead: ``(K, C, 3, 3) -> (a*a, C, K)``.
+
+    Parameters
+    ----------
+    w : ndarray, shape (K, C, 3, 3)
+
+    Returns
+    -------
+    ndarray, shape (a*a, K, C)
+        ``U[a_i*a + b_i, k, c] = (G w[k, c] G^T)[a_i, b_i]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> transform_weights(np.ones((1, 1, 3, 3)), 2, np.float64)[:, 0, 0].tolist()[:4]
+    [1.0, 1.5, 0.5, 1.0]
+    """
+    a = m + 2
+    k, c = w.shape[:2]
+    flat = w.reshape(k, c, 9).astype(dtype, copy=False)
+    # (K, C, 9) -> (9, K, C), or flipped and swapped: (K, C, 9) -> (9, C, K)
+    flat = flat[:, :, ::-1].transpose(2, 1, 0) if flip else flat.transpose(2, 0, 1)
+    w9 = np.ascontiguousarray(flat).reshape(9, -1)
+    u = np.empty((a * a, w9.shape[1]), dtype=dtype)
+    parallel_for(kernels(m)[3], w9.shape[1], w9, u)  # G g G^T, two passes of G
+    return u.reshape(a * a, *flat.shape[1:])
+
+
+def threaded_matmul(left, right):
+    """``left @ right`` with the columns split over the engine's threads, each product on
+    single-threaded BLAS (a wide, short product such as ``(36, 9) @ (9, K*C)`` is memory
+    bound, and threaded BLAS on a busy machine was measured 10x slower).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> threaded_matmul(np.eye(2), np.arange(6.0).reshape(2, 3)).tolist()
+    [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    """
+    out = np.empty((left.shape[0], right.shape[1]), dtype=np.result_type(left, right))
+    threads = num_threads() if winograd_threads.available() else 1
+    blocks = min(threads, max(1, right.shape[1] // 4096))
+    bounds = np.linspace(0, right.shape[1], blocks + 1).astype(int)
+
+    def block(first, last):
+        for lo, hi in zip(bounds[first:last], bounds[first + 1 : last + 1], strict=True):
+            np.matmul(left, right[:, lo:hi], out=out[:, lo:hi])
+
+    with winograd_threads.single_threaded_blas():
+        parallel_for(block, blocks)
+    return out
+
+
+def tile_counts(out_size: int, m: int, d: int) -> int:
+    return math.ceil(out_size / (m * d)) * d
+
+
+def chunk_rows(rows: int, threads: int, most: int) -> int:
+    """Tile rows per chunk: at most ``most``, and the same number of chunks for every thread.
+
+    Examples
+    --------
+    >>> chunk_rows(32, 2, 14)  # 4 chunks of 8 rather than 14 + 14 + 4
+    8
+    """
+    per_thread = math.ceil(rows / (threads * max(most, 1)))
+    return max(1, math.ceil(rows / (threads * per_thread)))
+
+
+def run(x, u, pad, out_shape, d, m):
+    """``y[n, k, o] = sum_{c, t} x[n, c, o - pad + d*t] w[k, c, t]``, cells of ``x`` outside
+    it being zero, with ``u = transform_weights(w)``.
+
+    ``x`` (N, C, H, W), ``u`` (a*a, K, C), ``pad`` the (top, left) offsets (negative: crop),
+    ``out_shape`` (OH, OW), ``d`` the (row, column) dilation; returns (N, K, OH, OW).
+    Chunks of tile rows go to threads; each runs transform, products and inverse transform
+    on its chunk with single-threaded BLAS (:mod:`.winograd_threads`).
+    """
+    input_transform, output_transform, _, _ = kernels(m)
+    x = np.ascontiguousarray(x)
+    n, c_in, _, width = x.shape
+    a, k_out = m + 2, u.shape[1]
+    (oh, ow), (dh, dw) = out_shape, d
+    th, tw = tile_counts(oh, m, dh), tile_counts(ow, m, dw)
+    dst = target_columns(m, dw, tw, ow)
+    y = np.empty((n, k_out, oh, ow), dtype=x.dtype)
+    row_bytes = a * a * (c_in + k_out) * tw * x.itemsize
+    rows = n * th
+    threads = num_threads() if winograd_threads.available() else 1
+    step = chunk_rows(rows, threads, max(WORKSPACE_BYTES // row_bytes, -(-MIN_TILES // tw)))
+    starts = list(range(0, rows, step))
+    claim = itertools.count()  # next chunk to take (dynamic: threads may run unevenly)
+
+    def worker(first, last):
+        v_buf = np.empty(a * a * c_in * step * tw, dtype=x.dtype)
+        m_buf = np.empty(a * a * k_out * step * tw, dtype=x.dtype)
+        for index in claim:
+            if index >= len(starts):
+                return
+            row0 = starts[index]
+            row1 = min(rows, row0 + step)
+            tiles = (row1 - row0) * tw
+            v = v_buf[: a * a * c_in * tiles].reshape(a * a, c_in, tiles)
+            mm = m_buf[: a * a * k_out * tiles].reshape(a * a, k_out, tiles)
+            input_transform(x, row0, row1, th, pad[0], dh, pad[1], dw, tw, v)
+            np.matmul(u, v, out=mm)  # (a*a, K, C) @ (a*a, C, T) -> (a*a, K, T)
+            output_transform(mm, row0, row1, th, dh, dst, y)
+
+    with winograd_threads.single_threaded_blas():
+        parallel_for(worker, min(threads, len(starts)))
+    return y
+
+
+#: Workspace per chunk and thread for the weight gradient (bytes): ``Z`` and ``V`` of a chunk;
+#: larger than :data:`WORKSPACE_BYTES` so each chunk's products are long sums over tiles.
+WEIGHT_GRAD_WORKSPACE_BYTES = 4 * 2**20
+
+#: Bound on the per-thread ``(a*a, K, C)`` sums of the weight gradient (one array per thread,
+#: counted twice for the final reduction and mapping): threads beyond it are not used (the
+#: engine's peak-memory budget is 64 MiB).
+WEIGHT_GRAD_SUMS_BYTES = 48 * 2**20
+
+
+def weight_grad_threads(a: int, c_out: int, c_in: int, itemsize: int) -> int:
+    """Threads :func:`run_weight_grad` uses: all, unless their sums would pass the bound.
+
+    Examples
+    --------
+    >>> weight_grad_threads(6, 512, 512, 8)  # 36*512*512*8 bytes = 72 MiB per sum
+    1
+    """
+    per_thread = 2 * a * a * c_out * c_in * itemsize
+    threads = num_threads() if winograd_threads.available() else 1
+    return max(1, min(threads, WEIGHT_GRAD_SUMS_BYTES // per_thread))
+
+
+def run_weight_grad(x, g, pad, d, m):
+    """``dW[k, c, t] = sum_o g[k, o] x[c, o - pad + d*t]`` (out-of-range ``x`` zero) by
+    Winograd: ``(K, C, 3, 3)`` from ``x`` (N, C, H, W) and ``g`` (N, K, OH, OW).
+
+    Each thread accumulates its chunks' ``a*a`` products ``Z @ V^T`` in its own ``(a*a, K,
+    C)`` sum; the sums are added and mapped back by ``G^T dU G`` (one product with
+    ``(G kron G)^T``).
+    """
+    from .winograd import TRANSFORMS
+
+    input_transform, _, grad_transform, _ = kernels(m)
+    x, g = np.ascontiguousarray(x), np.ascontiguousarray(g, dtype=x.dtype)
+    n, c_in, _, width = x.shape
+    a, k_out = m + 2, g.shape[1]
+    (oh, ow), (dh, dw) = g.shape[2:], d
+    th, tw = tile_counts(oh, m, dh), tile_counts(ow, m, dw)
+    dst = target_columns(m, dw, tw, ow)
+    row_bytes = a * a * (c_in + k_out) * tw * x.itemsize
+    rows = n * th
+    threads = weight_grad_threads(a, k_out, c_in, x.itemsize)
+    step = chunk_rows(rows, threads, WEIGHT_GRAD_WORKSPACE_BYTES // row_bytes)
+    starts = list(range(0, rows, step))
+    claim = itertools.count()
+    sums = []
+
+    def worker(first, last):
+        v_buf = np.empty(a * a * c_in * step * tw, dtype=x.dtype)
+        z_buf = np.empty(a * a * k_out * step * tw, dtype=x.dtype)
+        total, product = None, None
+        for index in claim:
+            if index >= len(starts):
+                break
+            row0 = starts[index]
+            row1 = min(rows, row0 + step)
+            tiles = (row1 - row0) * tw
+            v = v_buf[: a * a * c_in * tiles].reshape(a * a, c_in, tiles)
+            z = z_buf[: a * a * k_out * tiles].reshape(a * a, k_out, tiles)
+            input_transform(x, row0, row1, th, pad[0], dh, pad[1], dw, tw, v)
+            grad_transform(g, row0, row1, th, dh, dst, z)
+            vt = v.transpose(0, 2, 1)  # (a*a, C, T) -> (a*a, T, C)
+            if total is None:
+                total = np.matmul(z, vt)  # (a*a, K, T) @ (a*a, T, C) -> (a*a, K, C)
+                product = np.empty_like(total[0])
+            else:  # one (K, C) product at a time: no second (a*a, K, C) array
+                for xi in range(a * a):
+                    np.matmul(z[xi], vt[xi], out=product)
+                    total[xi] += product
+        if total is not None:
+            sums.append(total)
+
+    with winograd_threads.single_threaded_blas():
+        parallel_for(worker, min(threads, len(starts)))
+    du = sums[0]
+    for other in sums[1:]:
+        du += other
+    gt = TRANSFORMS[m][1]
+    kron = np.kron(gt, gt).astype(x.dtype)  # (a*a, 9)
+    dw_flat = threaded_matmul(kron.T, du.reshape(a * a, -1))  # (9, a*a) @ (a*a, K*C)
+    # (9, K, C) -> (K, C, 9) -> (K, C, 3, 3)
+    return np.ascontiguousarray(dw_flat.reshape(9, k_out, c_in).transpose(1, 2, 0)).reshape(
+        k_out, c_in, 3, 3
+    )
