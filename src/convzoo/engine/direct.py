@@ -137,14 +137,18 @@ def correlate_unpadded(x, w, stride, dilation, groups, padding):
     return y[:, :, 0] if one_d else y
 
 
-def forward_rows(x4, w4, stride, dilation, pads, row0, y, per_group):
+def forward_rows(x4, w4, stride, dilation, pads, row0, y, per_group, parallel=True):
     """Fill ``y`` (N, C_out, rows, ow) with output rows ``row0 ..`` of the 2-D correlation of
-    ``x4`` zero-padded below by ``pads = (ph, pw)``, on all threads."""
+    ``x4`` zero-padded below by ``pads = (ph, pw)``, on all threads (``parallel=False``:
+    on the calling thread)."""
     (sh, sw), (dh, dw), (ph, pw) = stride, dilation, pads
     hq, wq, offsets = _layout(y.shape[2:], w4.shape[2:], stride, dilation)
     jobs = y.shape[0] * (w4.shape[0] // per_group)  # (image, group)
-    parallel_for(_kernels().flat_forward, jobs, x4, w4, sh, sw, dh, dw, ph, pw, row0, y,
-                 per_group, offsets, hq, wq)  # fmt: skip
+    args = (x4, w4, sh, sw, dh, dw, ph, pw, row0, y, per_group, offsets, hq, wq)
+    if parallel:
+        parallel_for(_kernels().flat_forward, jobs, *args)
+    else:
+        _kernels().flat_forward(0, jobs, *args)
 
 
 def _layout(out, kernel, stride, dilation):
