@@ -52,3 +52,51 @@ def windows(xp: np.ndarray, kernel, stride, dilation, out=None) -> np.ndarray:
     )
     shape = (*xp.shape[:2], *out, *kernel)
     return np.lib.stride_tricks.as_strided(xp, shape, strides, writeable=False)
+
+
+def fill_windows(dest: np.ndarray, x: np.ndarray, starts, steps, padding) -> np.ndarray:
+    """Copy ``dest[..., i] = xp[..., start + i*step]`` from the zero-padded ``xp`` of ``x``.
+
+    The padded array is never built: the part of ``dest`` that falls inside ``x`` is one
+    strided copy, the rest (at most two slabs per dimension) is set to zero.
+
+    Parameters
+    ----------
+    dest : ndarray, shape (..., *lengths)
+        Written in place.
+    x : ndarray, shape (..., *spatial)
+        Same leading shape as ``dest``.
+    starts, steps : tuple of int
+        Per spatial dimension: first padded index read and the step between reads.
+    padding : tuple of (int, int)
+        Zeros before and after ``x`` in each dimension (only the ``lo`` side matters).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> dest = np.empty((1, 4))
+    >>> fill_windows(dest, np.array([[1.0, 2.0, 3.0]]), (0,), (2,), ((2, 2),)).tolist()
+    [[0.0, 1.0, 3.0, 0.0]]
+    """
+    ndim = len(starts)
+    lead = (slice(None),) * (dest.ndim - ndim)
+    inside, source = [], []
+    for length, size, start, step, (lo, _) in zip(
+        dest.shape[-ndim:], x.shape[-ndim:], starts, steps, padding, strict=True
+    ):
+        first = min(length, max(0, -((start - lo) // step)))  # ceil((lo - start) / step)
+        stop = min(length, max(0, -((start - lo - size) // step)))
+        if stop <= first:
+            dest[...] = 0
+            return dest
+        inside.append((first, stop))
+        begin = start + first * step - lo
+        source.append(slice(begin, begin + (stop - first - 1) * step + 1, step))
+    dest[(*lead, *(slice(a, b) for a, b in inside))] = x[(*lead, *source)]
+    for axis, (first, stop) in enumerate(inside):
+        before = (slice(None),) * axis
+        if first > 0:
+            dest[(*lead, *before, slice(0, first))] = 0
+        if stop < dest.shape[dest.ndim - ndim + axis]:
+            dest[(*lead, *before, slice(stop, None))] = 0
+    return dest
