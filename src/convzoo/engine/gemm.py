@@ -28,7 +28,7 @@ import math
 import numpy as np
 
 from . import blas
-from .windows import fill_windows
+from .windows import column_blocks, column_plan
 
 __all__ = [
     "WORKSPACE_BYTES",
@@ -49,6 +49,8 @@ __all__ = [
 WORKSPACE_BYTES = 8 * 2**20
 #: Shortest per-tap reduction (``C_g * K_rest``) worth splitting the first dimension's taps.
 MIN_SPLIT_DEPTH = 64
+#: Products narrower than this many columns take several samples at once.
+WIDE = 4096
 
 
 def chunks(n_batch: int, first_out: int, bytes_per_row: int, budget: int | None = None):
@@ -92,31 +94,15 @@ def gemm_efficiency(m: int, k: int, n: int) -> float:
 
 
 def plan(kernel, stride, dilation, c_group: int) -> dict:
-    """How the columns are laid out: split the first dimension's taps or not.
-
-    Returns ``split`` (bool), ``taps`` (the kernel positions copied into the workspace),
-    ``phases`` (stride phases of the first dimension held), ``shifts`` (per product: the
-    ``(row, phase index)`` where its columns start) and ``halo`` (extra input rows a block
-    of output rows needs).
+    """The workspace layout (:func:`.windows.column_plan`) at :data:`MIN_SPLIT_DEPTH`.
 
     Examples
     --------
     >>> p = plan((3, 3, 3), (1, 1, 1), (1, 1, 1), 64)
     >>> p["split"], len(p["taps"]), p["shifts"], p["halo"]
     (True, 9, [(0, 0), (1, 0), (2, 0)], 2)
-    >>> plan((7, 7), (2, 2), (1, 1), 3)["split"]
-    False
     """
-    rest = kernel[1:]
-    split = kernel[0] > 1 and c_group * math.prod(rest) >= MIN_SPLIT_DEPTH
-    if not split:
-        return dict(split=False, taps=list(np.ndindex(*kernel)), phases=[0], shifts=[(0, 0)],
-                    halo=0)  # fmt: skip
-    steps = [divmod(t * dilation[0], stride[0]) for t in range(kernel[0])]  # (row, phase)
-    phases = sorted({r for _, r in steps})
-    shifts = [(q, phases.index(r)) for q, r in steps]
-    return dict(split=True, taps=list(np.ndindex(*rest)), phases=phases, shifts=shifts,
-                halo=max(q for q, _ in steps))  # fmt: skip
+    return column_plan(kernel, stride, dilation, c_group, MIN_SPLIT_DEPTH)
 
 
 def _pointwise(problem) -> bool:
@@ -180,35 +166,8 @@ def _out_spatial(x, kernel, stride, dilation, padding):
 
 
 def _blocks(x, kernel, stride, dilation, padding, out, layout):
-    """Fill the workspace for each (sample, block of output rows); yield what the GEMMs need.
-
-    Yields ``(n, rows, cols, starts)``: ``cols`` is the ``(C*taps, width)`` workspace,
-    ``starts[i]`` the first column of product ``i`` (it spans ``len(rows) * P_rest``).
-    """
-    c_in, rest = x.shape[1], math.prod(out[1:])
-    taps, phases, halo = layout["taps"], layout["phases"], layout["halo"]
-    row_bytes = c_in * len(taps) * len(phases) * rest * x.dtype.itemsize
     budget = WORKSPACE_BYTES * (6 if layout["split"] else 1)
-    per_block = min(out[0], max(1, budget // max(row_bytes, 1) - halo))
-    per_block = -(-out[0] // -(-out[0] // per_block))  # equal blocks
-    depth = per_block + halo
-    ws = np.empty((c_in, len(taps), len(phases), depth, *out[1:]), x.dtype)
-    cols = ws.reshape(c_in * len(taps), len(phases) * depth * rest)
-    s0, d0 = stride[0], dilation[0]
-    for n in range(x.shape[0]):
-        for first in range(0, out[0], per_block):
-            rows = slice(first, min(first + per_block, out[0]))
-            height = rows.stop - rows.start + halo
-            for index, tap in enumerate(taps):
-                if layout["split"]:
-                    lead, rest_tap = [(first * s0 + r, p) for p, r in enumerate(phases)], tap
-                else:
-                    lead, rest_tap = [(first * s0 + tap[0] * d0, 0)], tap[1:]
-                trailing = tuple(t * d for t, d in zip(rest_tap, dilation[1:], strict=True))
-                for start, phase in lead:
-                    fill_windows(ws[:, index, phase, :height], x[n], (start, *trailing),
-                                 stride, padding)  # fmt: skip
-            yield n, rows, cols, [(p * depth + q) * rest for q, p in layout["shifts"]]
+    return column_blocks(x, stride, dilation, padding, out, layout, budget, WIDE)
 
 
 def _weight_matrices(w, groups, layout):
@@ -242,13 +201,19 @@ def unpadded(x, w, stride, dilation, groups, padding):
     weight = _weight_matrices(w, groups, layout)  # (products, G, C_out/G, C_g*taps)
     y = np.empty((x.shape[0], c_out, *out), dtype)
     rest, depth = math.prod(out[1:]), weight.shape[-1]
-    for n, rows, cols, starts in _blocks(x, kernel, stride, dilation, padding, out, layout):
-        width = (rows.stop - rows.start) * rest
-        target = y[n].reshape(groups, c_out // groups, -1)[..., rows.start * rest :][..., :width]
+    for samples, rows, cols, starts in _blocks(x, kernel, stride, dilation, padding, out, layout):
+        count, width = samples.stop - samples.start, (rows.stop - rows.start) * rest
+        if count == 1:  # write straight into y
+            target = y[samples.start].reshape(groups, c_out // groups, -1)
+            target = target[..., rows.start * rest :][..., :width]
+        else:
+            target = np.empty((groups, c_out // groups, width * count), dtype)
         for g in range(groups):
             for i, start in enumerate(starts):
-                block = cols[g * depth : (g + 1) * depth, start : start + width]
+                block = cols[g * depth : (g + 1) * depth, start : start + width * count]
                 blas.gemm(weight[i, g], block, target[g], beta=float(i > 0))
+        if count > 1:  # (C_out, rows, n, *rest) -> (n, C_out, rows, *rest)
+            y[samples] = target.reshape(c_out, -1, count, *out[1:]).swapaxes(0, 2).swapaxes(1, 2)
     return y
 
 
@@ -289,12 +254,18 @@ def unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding):
     taps = len(layout["taps"])
     dw = np.zeros((products, groups, c_out // groups, c_group * taps), dtype)
     rest = math.prod(out[1:])
-    for n, rows, cols, starts in _blocks(x, kernel, stride, dilation, padding, out, layout):
-        width = (rows.stop - rows.start) * rest
-        grad = g[n].reshape(groups, c_out // groups, -1)[..., rows.start * rest :][..., :width]
+    for samples, rows, cols, starts in _blocks(x, kernel, stride, dilation, padding, out, layout):
+        count, width = samples.stop - samples.start, (rows.stop - rows.start) * rest
+        if count == 1:
+            grad = g[samples.start].reshape(groups, c_out // groups, -1)
+            grad = grad[..., rows.start * rest :][..., :width]
+        else:  # (n, C_out, rows, rest) -> (C_out, rows, n, rest), the workspace's column order
+            grad = g[samples].reshape(count, c_out, -1, rest).transpose(1, 2, 0, 3)
+            grad = np.ascontiguousarray(grad).reshape(groups, c_out // groups, -1)
+        depth = c_group * taps
         for j in range(groups):
             for i, start in enumerate(starts):
-                block = cols[j * c_group * taps : (j + 1) * c_group * taps, start : start + width]
+                block = cols[j * depth : (j + 1) * depth, start : start + width * count]
                 blas.gemm(grad[j], block.T, dw[i, j], beta=1.0)
     dw = dw.reshape(products, c_out, c_group, -1).transpose(1, 2, 0, 3)  # (C_out, C_g, k0, R)
     return dw.reshape(c_out, c_group, *kernel)
