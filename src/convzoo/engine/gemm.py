@@ -50,7 +50,7 @@ WORKSPACE_BYTES = 8 * 2**20
 #: Shortest per-tap reduction (``C_g * K_rest``) worth splitting the first dimension's taps.
 MIN_SPLIT_DEPTH = 64
 #: Products narrower than this many columns take several samples at once.
-WIDE = 4096
+WIDE = 16384
 
 
 def chunks(n_batch: int, first_out: int, bytes_per_row: int, budget: int | None = None):

@@ -146,7 +146,18 @@ def column_blocks(x, stride, dilation, padding, out, layout, budget: int, wide: 
     with columns ordered ``(row, sample, *out[1:])``, ``starts[i]`` the first column of
     product ``i`` (it spans ``len(rows) * len(samples) * P_rest`` columns). Several samples
     share a block only when one sample's products would be narrow (under ``wide`` columns);
-    the workspace stays under ``budget`` bytes (or one row's worth plus the halo).
+    the workspace stays under ``budget`` bytes (or one row's worth plus the halo). The
+    workspace is reused: consume each block before asking for the next.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layout = column_plan((3,), (1,), (1,), 1, 1)  # 1-D: three shifted products
+    >>> x = np.arange(4.0).reshape(1, 1, 4)
+    >>> for samples, rows, cols, starts in column_blocks(x, (1,), (1,), ((1, 1),), (4,),
+    ...                                                  layout, 1000, 1):
+    ...     print(cols.tolist(), starts)
+    [[0.0, 0.0, 1.0, 2.0, 3.0, 0.0]] [0, 1, 2]
     """
     n_batch, c_in = x.shape[:2]
     rest = math.prod(out[1:])
