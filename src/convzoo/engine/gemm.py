@@ -13,7 +13,8 @@ stride phase), and tap ``t`` of the first dimension is the column range starting
 ``t*d // s`` of phase ``t*d % s``; the ``k0`` products accumulate (``beta = 1``) into the
 output. A 3x3x3 convolution then copies 9 values per input element instead of 27, a 1-D
 convolution copies nothing but its padded input. The workspace stays under
-``6 * WORKSPACE_BYTES`` (split) or ``WORKSPACE_BYTES`` (full), or one output row's worth.
+``6 * WORKSPACE_BYTES`` and the input's size (split) or ``WORKSPACE_BYTES`` (full), or
+one output row's worth.
 
 References
 ----------
@@ -166,7 +167,12 @@ def _out_spatial(x, kernel, stride, dilation, padding):
 
 
 def _blocks(x, kernel, stride, dilation, padding, out, layout):
-    budget = WORKSPACE_BYTES * (6 if layout["split"] else 1)
+    """:func:`.windows.column_blocks` within this module's workspace budget: a partial
+    im2col may use up to ``6 * WORKSPACE_BYTES`` (fewer halo rows) but never more than the
+    input's own size, so that peak memory stays under input + output."""
+    budget = WORKSPACE_BYTES
+    if layout["split"]:
+        budget = max(budget, min(6 * budget, x.nbytes))
     return column_blocks(x, stride, dilation, padding, out, layout, budget, WIDE)
 
 
