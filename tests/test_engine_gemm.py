@@ -173,11 +173,19 @@ def test_gemm_transposed_convolution_matches_torch(blas_path):
 
 def test_plan_splits_phases_for_strided_dilated_first_dimension():
     layout = gemm.plan((5, 3), (2, 1), (3, 1), 32)
-    assert layout["split"] and layout["phases"] == [0, 1]
+    assert layout["split"] and layout["phases"] == [(0,), (1,)]
     # taps 0..4 at dilation 3 read rows 0, 3, 6, 9, 12 = 2*q + r
-    assert layout["shifts"] == [(0, 0), (1, 1), (3, 0), (4, 1), (6, 0)]
-    assert layout["halo"] == 6 and len(layout["taps"]) == 3
+    assert layout["shifts"] == [((0,), 0), ((1,), 1), ((3,), 0), ((4,), 1), ((6,), 0)]
+    assert layout["halo"] == (6,) and len(layout["taps"]) == 3
     assert not gemm.plan((5, 3), (2, 1), (3, 1), 8)["split"]  # 8 * 3 < MIN_SPLIT_DEPTH
+
+
+def test_plan_splits_two_dimensions_of_a_3d_forward_only():
+    forward = gemm.plan((3, 2, 3), (2, 1, 1), (1, 2, 1), 64)
+    assert forward["dims"] == 2 and forward["halo"] == (1, 2)
+    assert forward["phases"] == [(0, 0), (1, 0)] and len(forward["shifts"]) == 6
+    assert gemm.plan((3, 2, 3), (2, 1, 1), (1, 2, 1), 64, forward=False)["dims"] == 1
+    assert gemm.plan((3, 3), (1, 1), (1, 1), 512)["dims"] == 1  # 2-D: one dimension at most
 
 
 def test_conv3d_workspace_is_bounded_by_the_budget(monkeypatch):

@@ -29,7 +29,7 @@ import math
 import numpy as np
 
 from . import blas
-from .windows import column_blocks, column_plan
+from .windows import column_blocks, column_plan, row_grid
 
 __all__ = [
     "WORKSPACE_BYTES",
@@ -94,23 +94,30 @@ def gemm_efficiency(m: int, k: int, n: int) -> float:
     return min(1.0, (m / 32) ** 0.5) * min(1.0, k / 64) * min(1.0, n / 64)
 
 
-def plan(kernel, stride, dilation, c_group: int) -> dict:
+def plan(kernel, stride, dilation, c_group: int, forward: bool = True) -> dict:
     """The workspace layout (:func:`.windows.column_plan`) at :data:`MIN_SPLIT_DEPTH`.
+
+    A forward pass of a 3-D (or higher) kernel may split two dimensions (a 3x3x3 kernel then
+    copies 3 values per input element, at the price of a few garbage columns and one copy
+    of the output); weight gradients split at most one.
 
     Examples
     --------
-    >>> p = plan((3, 3, 3), (1, 1, 1), (1, 1, 1), 64)
+    >>> p = plan((3, 3, 3), (1, 1, 1), (1, 1, 1), 64, forward=False)
     >>> p["split"], len(p["taps"]), p["shifts"], p["halo"]
-    (True, 9, [(0, 0), (1, 0), (2, 0)], 2)
+    (True, 9, [((0,), 0), ((1,), 0), ((2,), 0)], (2,))
+    >>> len(plan((3, 3, 3), (1, 1, 1), (1, 1, 1), 64)["taps"])
+    3
     """
-    return column_plan(kernel, stride, dilation, c_group, MIN_SPLIT_DEPTH)
+    max_dims = 2 if forward and len(kernel) >= 3 else 1
+    return column_plan(kernel, stride, dilation, c_group, MIN_SPLIT_DEPTH, max_dims)
 
 
 def _pointwise(problem) -> bool:
     return all(k == 1 for k in problem.weight_shape[2:])
 
 
-def cost(problem) -> float:
+def cost(problem, forward: bool = True) -> float:
     """Estimated time in units of one multiply-add at BLAS peak, plus the im2col copy.
 
     ``macs / efficiency`` for the matrix products (the reduction is ``C_g * K``, or
@@ -128,18 +135,21 @@ def cost(problem) -> float:
     """
     c_out, c_group, *kernel = problem.weight_shape
     out = problem.output_spatial
-    layout = plan(kernel, problem.stride, problem.dilation, c_group)
+    layout = plan(kernel, problem.stride, problem.dilation, c_group, forward)
     taps = len(layout["taps"])
     eff = gemm_efficiency(c_out // problem.groups, c_group * taps, math.prod(out))
     if _pointwise(problem) and set(problem.stride) == {1}:
         return problem.macs / eff
-    rows = out[0] if not layout["split"] else len(layout["phases"]) * (out[0] + layout["halo"])
-    copied = problem.input_shape[0] * c_group * problem.groups * taps * rows * math.prod(out[1:])
-    return problem.macs / eff + 8 * copied
+    grid = math.prod(row_grid(layout, out))
+    rows = len(layout["phases"]) * (out[0] + (layout["halo"][0] if layout["split"] else 0))
+    copied = problem.input_shape[0] * c_group * problem.groups * taps * rows * grid
+    garbage = grid / math.prod(out[1:])  # extra columns, and one output copy when > 1
+    output = 8 * problem.input_shape[0] * c_out * math.prod(out) if garbage > 1 else 0
+    return problem.macs * garbage / eff + 8 * copied + output
 
 
 def weight_grad_cost(problem) -> float:
-    """Cost of :func:`correlate_weight_grad`: the same workspace and products as the forward.
+    """Cost of :func:`correlate_weight_grad`: the forward's, one split dimension at most.
 
     Examples
     --------
@@ -149,7 +159,7 @@ def weight_grad_cost(problem) -> float:
     >>> bool(weight_grad_cost(p) == cost(p))
     True
     """
-    return cost(problem)
+    return cost(problem, forward=False)
 
 
 def _pointwise_input(xp, stride):
@@ -179,7 +189,7 @@ def _blocks(x, kernel, stride, dilation, padding, out, layout):
 def _weight_matrices(w, groups, layout):
     """``(products, G, C_out/G, C_g*taps)`` contiguous: one weight matrix per product."""
     c_out, c_group, *kernel = w.shape
-    products = kernel[0] if layout["split"] else 1
+    products = math.prod(kernel[: layout["dims"]])
     w = w.reshape(c_out, c_group, products, -1).transpose(2, 0, 1, 3)  # (k0, C_out, C_g, R)
     return np.ascontiguousarray(w).reshape(products, groups, c_out // groups, -1)
 
@@ -206,10 +216,11 @@ def unpadded(x, w, stride, dilation, groups, padding):
     layout = plan(kernel, stride, dilation, w.shape[1])
     weight = _weight_matrices(w, groups, layout)  # (products, G, C_out/G, C_g*taps)
     y = np.empty((x.shape[0], c_out, *out), dtype)
-    rest, depth = math.prod(out[1:]), weight.shape[-1]
+    grid, depth = row_grid(layout, out), weight.shape[-1]
+    rest, exact = math.prod(grid), grid == out[1:]
     for samples, rows, cols, starts in _blocks(x, kernel, stride, dilation, padding, out, layout):
         count, width = samples.stop - samples.start, (rows.stop - rows.start) * rest
-        if count == 1:  # write straight into y
+        if count == 1 and exact:  # write straight into y
             target = y[samples.start].reshape(groups, c_out // groups, -1)
             target = target[..., rows.start * rest :][..., :width]
         else:
@@ -220,6 +231,9 @@ def unpadded(x, w, stride, dilation, groups, padding):
                 blas.gemm(weight[i, g], block, target[g], beta=float(i > 0))
         if count > 1:  # (C_out, rows, n, *rest) -> (n, C_out, rows, *rest)
             y[samples] = target.reshape(c_out, -1, count, *out[1:]).swapaxes(0, 2).swapaxes(1, 2)
+        elif not exact:  # drop the garbage columns
+            valid = target.reshape(c_out, -1, *grid)[(Ellipsis, *(slice(0, o) for o in out[1:]))]
+            y[samples.start, :, rows] = valid
     return y
 
 
@@ -255,8 +269,8 @@ def unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding):
         dw = np.matmul(grad, x.swapaxes(-1, -2)).sum(axis=0)  # (G, C_out/G, C_g)
         return dw.reshape(c_out, -1, *kernel)
     c_group = x.shape[1] // groups
-    layout = plan(kernel, stride, dilation, c_group)
-    products = kernel[0] if layout["split"] else 1
+    layout = plan(kernel, stride, dilation, c_group, forward=False)
+    products = math.prod(kernel[: layout["dims"]])
     taps = len(layout["taps"])
     dw = np.zeros((products, groups, c_out // groups, c_group * taps), dtype)
     rest = math.prod(out[1:])
