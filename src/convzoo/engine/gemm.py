@@ -218,13 +218,17 @@ def unpadded(x, w, stride, dilation, groups, padding):
     y = np.empty((x.shape[0], c_out, *out), dtype)
     grid, depth = row_grid(layout, out), weight.shape[-1]
     rest, exact = math.prod(grid), grid == out[1:]
+    scratch = np.empty(0, dtype)  # reused between blocks
     for samples, rows, cols, starts in _blocks(x, kernel, stride, dilation, padding, out, layout):
         count, width = samples.stop - samples.start, (rows.stop - rows.start) * rest
         if count == 1 and exact:  # write straight into y
             target = y[samples.start].reshape(groups, c_out // groups, -1)
             target = target[..., rows.start * rest :][..., :width]
         else:
-            target = np.empty((groups, c_out // groups, width * count), dtype)
+            if scratch.size < c_out * width * count:
+                scratch = np.empty(0, dtype)  # release the old one first
+                scratch = np.empty(c_out * width * count, dtype)
+            target = scratch[: c_out * width * count].reshape(groups, c_out // groups, -1)
         for g in range(groups):
             for i, start in enumerate(starts):
                 block = cols[g * depth : (g + 1) * depth, start : start + width * count]
