@@ -140,6 +140,9 @@ register(
         cost=gemm.cost,
         transpose=gemm.correlate_transpose,
         weight_grad_cost=gemm.weight_grad_cost,
+        unpadded=gemm.unpadded,
+        unpadded_transpose=gemm.unpadded_transpose,
+        unpadded_weight_grad=gemm.unpadded_weight_grad,
     )
 )
 register(

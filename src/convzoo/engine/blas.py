@@ -1,0 +1,168 @@
+"""Direct BLAS matrix products: ``C = A @ B + beta * C`` on strided views, in place.
+
+``np.matmul`` needs operands it can hand to BLAS as they are and always writes a fresh
+product; the GEMM engine wants more: operands that are column ranges of a larger workspace
+(any leading dimension), products written straight into a slice of the output, and
+accumulation (``beta = 1``) so that several products add up without temporaries. The
+``cblas_?gemm`` routine of the Level 3 BLAS (Dongarra et al., 1990) does all of that.
+
+:func:`gemm` calls the ``cblas_sgemm`` / ``cblas_dgemm`` of the OpenBLAS library NumPy
+itself links against (found next to NumPy, e.g. ``numpy.libs/libscipy_openblas64_*.so``),
+through :mod:`ctypes`: the same library, the same thread pool, no second BLAS. When no such
+library is found, or an operand's layout is not one BLAS accepts, it falls back to
+``np.matmul`` (same results, more copies). :func:`available` says which path is in use;
+``CONVZOO_NO_CBLAS=1`` or :func:`set_enabled` turns the direct path off.
+
+References
+----------
+Dongarra, Du Croz, Hammarling and Duff, "A set of level 3 basic linear algebra
+subprograms", ACM Trans. Math. Softw. 16(1), 1990.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import os
+
+import numpy as np
+
+__all__ = ["available", "gemm", "set_enabled"]
+
+_ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
+#: (symbol name, integer type) pairs to try, most specific first (ILP64 builds suffix 64_).
+_SYMBOLS = (
+    ("scipy_cblas_{}gemm64_", ctypes.c_int64),
+    ("cblas_{}gemm64_", ctypes.c_int64),
+    ("cblas_{}gemm", ctypes.c_int),
+)
+_state: dict = {"enabled": os.environ.get("CONVZOO_NO_CBLAS", "") in ("", "0")}
+
+
+def _candidates() -> list[str]:
+    """Shared libraries that may hold NumPy's BLAS (bundled copies next to the package)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(np.__file__)))
+    names = []
+    for folder in ("numpy.libs", os.path.join("numpy", ".libs"), os.path.join("numpy", "_core")):
+        names += sorted(glob.glob(os.path.join(root, folder, "*openblas*.so*")))
+        names += sorted(glob.glob(os.path.join(root, folder, "*openblas*.dll")))
+        names += sorted(glob.glob(os.path.join(root, folder, "*openblas*.dylib")))
+    return names
+
+
+def _bind(library, dtype_code: str):
+    for template, integer in _SYMBOLS:
+        function = getattr(library, template.format(dtype_code), None)
+        if function is None:
+            continue
+        real = ctypes.c_float if dtype_code == "s" else ctypes.c_double
+        ptr, enum = ctypes.c_void_p, ctypes.c_int
+        function.argtypes = [enum, enum, enum, integer, integer, integer, real, ptr, integer,
+                             ptr, integer, real, ptr, integer]  # fmt: skip
+        function.restype = None
+        return function
+    return None
+
+
+def _routines() -> dict | None:
+    """``{np.float32: sgemm, np.float64: dgemm}`` from NumPy's BLAS, or ``None``."""
+    if "routines" not in _state:
+        _state["routines"] = None
+        for name in _candidates():
+            try:
+                library = ctypes.CDLL(name)
+            except OSError:
+                continue
+            single, double = _bind(library, "s"), _bind(library, "d")
+            if single is not None and double is not None:
+                _state["routines"] = {np.dtype(np.float32): single, np.dtype(np.float64): double}
+                break
+    return _state["routines"] if _state["enabled"] else None
+
+
+def available() -> bool:
+    """Whether :func:`gemm` calls BLAS directly (else it falls back to ``np.matmul``).
+
+    Examples
+    --------
+    >>> isinstance(available(), bool)
+    True
+    """
+    return _routines() is not None
+
+
+def set_enabled(enabled: bool) -> bool:
+    """Turn the direct BLAS path on or off; returns the previous setting.
+
+    Examples
+    --------
+    >>> previous = set_enabled(False)
+    >>> available()
+    False
+    >>> _ = set_enabled(previous)
+    """
+    previous = _state["enabled"]
+    _state["enabled"] = bool(enabled)
+    return previous
+
+
+def _layout(a: np.ndarray):
+    """``(transposed, leading dimension)`` of a 2-D view BLAS can read in place, or None."""
+    item = a.itemsize
+    rows, cols = a.shape
+    s0, s1 = a.strides
+    if a.ctypes.data % item or s0 % item or s1 % item:
+        return None
+    if (s1 == item or cols == 1) and (rows == 1 or s0 >= max(cols, 1) * item):
+        return False, max(s0 // item if rows > 1 else cols, cols, 1)
+    if (s0 == item or rows == 1) and (cols == 1 or s1 >= max(rows, 1) * item):
+        return True, max(s1 // item if cols > 1 else rows, rows, 1)
+    return None
+
+
+def gemm(a: np.ndarray, b: np.ndarray, c: np.ndarray, beta: float = 0.0) -> np.ndarray:
+    """``c[...] = a @ b + beta * c`` in place, for 2-D views with any leading dimension.
+
+    Parameters
+    ----------
+    a : ndarray, shape (m, k)
+    b : ndarray, shape (k, n)
+    c : ndarray, shape (m, n)
+        Written in place (a view into a larger array is fine); same dtype as ``a``, ``b``.
+    beta : float
+        ``0`` overwrites ``c`` (its old values are never read), ``1`` accumulates.
+
+    Returns
+    -------
+    ndarray, shape (m, n)
+        ``c``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> c = np.ones((2, 2))
+    >>> gemm(np.eye(2), np.arange(4.0).reshape(2, 2), c, beta=1.0).tolist()
+    [[1.0, 2.0], [3.0, 4.0]]
+    """
+    routines = _routines()
+    dtype = c.dtype
+    if routines is not None and dtype in routines and a.dtype == dtype == b.dtype and c.size:
+        la, lb, lc = _layout(a), _layout(b), _layout(c)
+        if la is not None and lb is not None and lc is not None and c.flags.writeable:
+            m, n, k = c.shape[0], c.shape[1], a.shape[1]
+            if lc[0]:  # column-major c: compute c^T = b^T @ a^T instead
+                a, b, la, lb, m, n = b, a, (not lb[0], lb[1]), (not la[0], la[1]), n, m
+            if k == 0:
+                c *= beta
+                return c
+            routines[dtype](_ROW_MAJOR, _TRANS if la[0] else _NO_TRANS,
+                            _TRANS if lb[0] else _NO_TRANS, m, n, k, 1.0, a.ctypes.data,
+                            la[1], b.ctypes.data, lb[1], beta, c.ctypes.data, lc[1])  # fmt: skip
+            return c
+    if beta == 0:
+        np.matmul(a, b, out=c)
+    else:
+        if beta != 1:
+            c *= beta
+        c += np.matmul(a, b)
+    return c
