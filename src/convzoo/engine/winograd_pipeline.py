@@ -124,6 +124,14 @@ def run(x, u, pad, out_shape, d, m):
     ``out_shape`` (OH, OW), ``d`` the (row, column) dilation; returns (N, K, OH, OW).
     Chunks of tile rows go to threads; each runs transform, products and inverse transform
     on its chunk with single-threaded BLAS (:mod:`.winograd_threads`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> u = transform_weights(np.ones((1, 1, 3, 3)), 4, np.float64)
+    >>> y = run(np.ones((1, 1, 3, 3)), u, (1, 1), (3, 3), (1, 1), 4)
+    >>> np.round(y[0, 0], 12).tolist()
+    [[4.0, 6.0, 4.0], [6.0, 9.0, 6.0], [4.0, 6.0, 4.0]]
     """
     input_transform, output_transform, _, _ = kernels(m)
     x = np.ascontiguousarray(x)
@@ -190,6 +198,13 @@ def run_weight_grad(x, g, pad, d, m):
     Each thread accumulates its chunks' ``a*a`` products ``Z @ V^T`` in its own ``(a*a, K,
     C)`` sum; the sums are added and mapped back by ``G^T dU G`` (one product with
     ``(G kron G)^T``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> dw = run_weight_grad(np.ones((1, 1, 3, 3)), np.ones((1, 1, 3, 3)), (1, 1), (1, 1), 4)
+    >>> np.round(dw[0, 0], 12).tolist()
+    [[4.0, 6.0, 4.0], [6.0, 9.0, 6.0], [4.0, 6.0, 4.0]]
     """
     from .winograd import TRANSFORMS
 
