@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from convzoo import conv, conv_backward, conv_transpose
-from convzoo.engine import parallel, winograd, winograd_pipeline, winograd_threads
+from convzoo.engine import blas, parallel, winograd, winograd_pipeline
 from convzoo.engine.select import Problem, choose, choose_transpose
 
 pytest.importorskip("numba")
@@ -99,12 +99,12 @@ def test_many_small_chunks_on_any_thread_count(monkeypatch, threads):
 
 
 def test_single_threaded_blas_restores_the_thread_count():
-    if not winograd_threads.available():
+    if not blas.threads_available():
         pytest.skip("no OpenBLAS thread control in this NumPy build")
-    get, _ = winograd_threads._entry_points()
+    get, _ = blas._thread_entry_points()
     before = get()
-    with winograd_threads.single_threaded_blas():
-        with winograd_threads.single_threaded_blas():
+    with blas.single_threaded():
+        with blas.single_threaded():
             assert get() == 1
         assert get() == 1
     assert get() == before

@@ -13,6 +13,12 @@ library is found, or an operand's layout is not one BLAS accepts, it falls back 
 ``np.matmul`` (same results, more copies). :func:`available` says which path is in use;
 ``CONVZOO_NO_CBLAS=1`` or :func:`set_enabled` turns the direct path off.
 
+:func:`single_threaded` sets the same library's thread count to 1 for a block (through
+``openblas_set_num_threads``) and restores it: engine code that runs its own threads, each
+with small products on its own data (Winograd, the fused depthwise separable), would
+otherwise have OpenBLAS's spinning workers fight its threads for the cores (measured on 2
+cores: products 2-50x slower when the machine is shared).
+
 References
 ----------
 Dongarra, Du Croz, Hammarling and Duff, "A set of level 3 basic linear algebra
@@ -21,13 +27,15 @@ subprograms", ACM Trans. Math. Softw. 16(1), 1990.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import glob
 import os
+import threading
 
 import numpy as np
 
-__all__ = ["available", "gemm", "set_enabled"]
+__all__ = ["available", "gemm", "set_enabled", "threads_available", "single_threaded"]
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 #: (symbol name, integer type) pairs to try, most specific first (ILP64 builds suffix 64_).
@@ -64,15 +72,23 @@ def _bind(library, dtype_code: str):
     return None
 
 
+def _libraries() -> list:
+    """The loadable candidate libraries, in order (loaded once)."""
+    if "libraries" not in _state:
+        _state["libraries"] = []
+        for name in _candidates():
+            try:
+                _state["libraries"].append(ctypes.CDLL(name))
+            except OSError:  # pragma: no cover - a broken file next to NumPy
+                continue
+    return _state["libraries"]
+
+
 def _routines() -> dict | None:
     """``{np.float32: sgemm, np.float64: dgemm}`` from NumPy's BLAS, or ``None``."""
     if "routines" not in _state:
         _state["routines"] = None
-        for name in _candidates():
-            try:
-                library = ctypes.CDLL(name)
-            except OSError:
-                continue
+        for library in _libraries():
             single, double = _bind(library, "s"), _bind(library, "d")
             if single is not None and double is not None:
                 _state["routines"] = {np.dtype(np.float32): single, np.dtype(np.float64): double}
@@ -166,3 +182,65 @@ def gemm(a: np.ndarray, b: np.ndarray, c: np.ndarray, beta: float = 0.0) -> np.n
             c *= beta
         c += np.matmul(a, b)
     return c
+
+
+_THREAD_NAMES = ("scipy_openblas{}_num_threads64_", "openblas{}_num_threads64_",
+                 "openblas{}_num_threads")  # fmt: skip
+_lock = threading.Lock()
+
+
+def _thread_entry_points():
+    """``(get, set)`` of the OpenBLAS thread count NumPy uses, or ``None``."""
+    if "threads" not in _state:
+        _state["threads"], _state["depth"] = None, 0
+        for library in _libraries():
+            for template in _THREAD_NAMES:
+                get = getattr(library, template.format("_get"), None)
+                put = getattr(library, template.format("_set"), None)
+                if get is not None and put is not None:
+                    get.restype, get.argtypes = ctypes.c_int, []
+                    put.restype, put.argtypes = None, [ctypes.c_int]
+                    _state["threads"] = (get, put)
+                    return _state["threads"]
+    return _state["threads"]
+
+
+def threads_available() -> bool:
+    """Whether NumPy's BLAS thread count can be set (OpenBLAS found).
+
+    Examples
+    --------
+    >>> isinstance(threads_available(), bool)
+    True
+    """
+    return _thread_entry_points() is not None
+
+
+@contextlib.contextmanager
+def single_threaded():
+    """Run the block with NumPy's OpenBLAS on one thread (nested and thread-safe).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with single_threaded():
+    ...     float((np.ones((2, 2)) @ np.ones((2, 2)))[0, 0])
+    2.0
+    """
+    entry = _thread_entry_points()
+    if entry is None:
+        yield
+        return
+    get, put = entry
+    with _lock:
+        if _state["depth"] == 0:
+            _state["saved"] = get()
+            put(1)
+        _state["depth"] += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _state["depth"] -= 1
+            if _state["depth"] == 0:
+                put(_state["saved"])

@@ -21,10 +21,9 @@ import math
 
 import numpy as np
 
+from . import blas
 from .direct import forward_rows
 from .parallel import num_threads, parallel_for
-from .winograd_threads import available as blas_threads_available
-from .winograd_threads import single_threaded_blas
 
 __all__ = ["band_rows", "depthwise_pointwise", "shuffle_blocks", "shuffle_pointwise_grouped"]
 
@@ -87,7 +86,7 @@ def depthwise_pointwise(x, dw, pw, stride, dilation, padding=((0, 0), (0, 0))):
     flat = y.reshape(n_batch, c_out, oh * ow)  # (N, C_out, P): a view of y
     rows = min(oh, band_rows(c_mid, ow, x.itemsize, BAND_BYTES))
     mult = c_mid // c_in
-    per_image = n_batch >= num_threads() > 1 and blas_threads_available()
+    per_image = n_batch >= num_threads() > 1 and blas.threads_available()
 
     def images(start, stop):
         buffer = np.empty((1, c_mid, rows, ow), dtype=dtype)
@@ -102,7 +101,7 @@ def depthwise_pointwise(x, dw, pw, stride, dilation, padding=((0, 0), (0, 0))):
                 np.matmul(matrix, band.reshape(c_mid, -1), out=target)
 
     if per_image:  # each thread: whole images, its own depthwise band and matrix product
-        with single_threaded_blas():
+        with blas.single_threaded():
             parallel_for(images, n_batch)
     else:  # one image at a time: channels on all threads, then a threaded product
         images(0, n_batch)

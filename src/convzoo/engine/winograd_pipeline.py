@@ -3,7 +3,7 @@
 Forward (and input gradient, the same correlation with the adjoint kernel): each thread
 takes a chunk of tile rows, writes its transformed input tiles ``V`` (``(a*a, C, tiles)``),
 multiplies them by the transformed weights ``U`` (``a*a`` products ``(K, C) @ (C, tiles)``,
-BLAS on that thread only, :mod:`.winograd_threads`) and transforms the products back into
+BLAS on that thread only, :func:`.blas.single_threaded`) and transforms the products back into
 the output. Chunks are sized so ``V`` and the products stay in the core's L2 cache.
 
 Weight gradient (Lavin & Gray 2016, section 5, via the adjoint of the forward identity
@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from . import winograd_threads
+from . import blas
 from .parallel import num_threads, parallel_for
 from .winograd_kernels import kernels, target_columns
 
@@ -87,7 +87,7 @@ def threaded_matmul(left, right):
     [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
     """
     out = np.empty((left.shape[0], right.shape[1]), dtype=np.result_type(left, right))
-    threads = num_threads() if winograd_threads.available() else 1
+    threads = num_threads() if blas.threads_available() else 1
     blocks = min(threads, max(1, right.shape[1] // 4096))
     bounds = np.linspace(0, right.shape[1], blocks + 1).astype(int)
 
@@ -95,7 +95,7 @@ def threaded_matmul(left, right):
         for lo, hi in zip(bounds[first:last], bounds[first + 1 : last + 1], strict=True):
             np.matmul(left, right[:, lo:hi], out=out[:, lo:hi])
 
-    with winograd_threads.single_threaded_blas():
+    with blas.single_threaded():
         parallel_for(block, blocks)
     return out
 
@@ -123,7 +123,7 @@ def run(x, u, pad, out_shape, d, m):
     ``x`` (N, C, H, W), ``u`` (a*a, K, C), ``pad`` the (top, left) offsets (negative: crop),
     ``out_shape`` (OH, OW), ``d`` the (row, column) dilation; returns (N, K, OH, OW).
     Chunks of tile rows go to threads; each runs transform, products and inverse transform
-    on its chunk with single-threaded BLAS (:mod:`.winograd_threads`).
+    on its chunk with single-threaded BLAS (:func:`.blas.single_threaded`).
 
     Examples
     --------
@@ -143,7 +143,7 @@ def run(x, u, pad, out_shape, d, m):
     y = np.empty((n, k_out, oh, ow), dtype=x.dtype)
     row_bytes = a * a * (c_in + k_out) * tw * x.itemsize
     rows = n * th
-    threads = num_threads() if winograd_threads.available() else 1
+    threads = num_threads() if blas.threads_available() else 1
     step = chunk_rows(rows, threads, max(WORKSPACE_BYTES // row_bytes, -(-MIN_TILES // tw)))
     starts = list(range(0, rows, step))
     claim = itertools.count()  # next chunk to take (dynamic: threads may run unevenly)
@@ -163,7 +163,7 @@ def run(x, u, pad, out_shape, d, m):
             np.matmul(u, v, out=mm)  # (a*a, K, C) @ (a*a, C, T) -> (a*a, K, T)
             output_transform(mm, row0, row1, th, dh, dst, y)
 
-    with winograd_threads.single_threaded_blas():
+    with blas.single_threaded():
         parallel_for(worker, min(threads, len(starts)))
     return y
 
@@ -187,7 +187,7 @@ def weight_grad_threads(a: int, c_out: int, c_in: int, itemsize: int) -> int:
     1
     """
     per_thread = 2 * a * a * c_out * c_in * itemsize
-    threads = num_threads() if winograd_threads.available() else 1
+    threads = num_threads() if blas.threads_available() else 1
     return max(1, min(threads, WEIGHT_GRAD_SUMS_BYTES // per_thread))
 
 
@@ -248,7 +248,7 @@ def run_weight_grad(x, g, pad, d, m):
         if total is not None:
             sums.append(total)
 
-    with winograd_threads.single_threaded_blas():
+    with blas.single_threaded():
         parallel_for(worker, min(threads, len(starts)))
     du = sums[0]
     for other in sums[1:]:
