@@ -86,3 +86,19 @@ def test_summary_lists_misses():
     s = summary(rows)
     assert s["fwd_misses"] == ["a"] and s["bwd_misses"] == ["depthwise_separable"]
     assert s["fused_misses"] == ["depthwise_separable"] and s["memory_misses"] == ["a"]
+
+
+def test_run_cli_rejects_negative_settle(capsys):
+    assert run_cli(_args("--quick", "--settle", "-1")) == 2
+    assert "convzoo bench: --settle must be >= 0 seconds; got -1.0" in capsys.readouterr().err
+
+
+def test_interleaved_samples_pause_before_each_timed_call(monkeypatch):
+    pauses = []
+    monkeypatch.setattr(measure.time, "sleep", pauses.append)
+    samples = measure.interleaved_samples({"a": lambda: None, "b": lambda: None}, 3, settle=0.02)
+    assert len(samples["a"]) == len(samples["b"]) == 3
+    assert pauses == [0.02] * 6  # one before every timed call, none in the warm-up
+    pauses.clear()
+    measure.interleaved_samples({"a": lambda: None}, 2)
+    assert pauses == []  # settle defaults to no pause

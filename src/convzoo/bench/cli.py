@@ -20,6 +20,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch", type=int, default=None, help="batch size (default 8)")
     parser.add_argument("--no-memory", action="store_true", help="skip tracemalloc peaks")
     parser.add_argument(
+        "--settle",
+        type=float,
+        default=None,
+        help="seconds to pause before each timed call, for the previous call's worker threads "
+        "to go idle (default 0.01)",
+    )
+    parser.add_argument(
         "--out", default=None, help="directory for results.md, results.csv and roofline.png"
     )
     parser.add_argument("--list", action="store_true", help="list the suite's layers and exit")
@@ -33,6 +40,9 @@ def run_cli(args) -> int:
     if args.repeats < 1 or args.numpy_repeats < 1:
         print("convzoo bench: --repeats and --numpy-repeats must be >= 1", file=sys.stderr)
         return 2
+    if args.settle is not None and args.settle < 0:
+        print(f"convzoo bench: --settle must be >= 0 seconds; got {args.settle}", file=sys.stderr)
+        return 2
     if args.list:
         for layer in suite(args.quick):
             print(f"{layer.name:24s} {layer.description}")
@@ -45,6 +55,7 @@ def run_cli(args) -> int:
     settings = runner.Settings(
         repeats=args.repeats, numpy_repeats=args.numpy_repeats, threads=args.threads,
         quick=args.quick, only=args.layers, batch=args.batch, memory=not args.no_memory,
+        settle=args.settle,
     )  # fmt: skip
     try:
         from tqdm import tqdm

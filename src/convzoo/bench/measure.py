@@ -2,11 +2,15 @@
 
 Timings alternate between contenders (convzoo, PyTorch, ...) inside each repeat, rotating
 the order, so a slow patch of a shared machine hits both; the median of the repeats is
-reported. The roofline's two roofs are measured here too: peak single-precision GEMM
-GFLOP/s (a large ``float32`` matmul, best of NumPy and PyTorch) and streaming bandwidth
-(a STREAM-style triad ``a = b + s*c`` on arrays far larger than the caches, best of NumPy
-and PyTorch, counting 3 arrays moved). Williams, Waterman & Patterson, "Roofline", CACM
-2009.
+reported. The benchmark pauses before each timed call (:data:`SETTLE_SECONDS`): after a
+call, PyTorch's OpenMP workers spin-wait (libgomp's default spin count) and OpenBLAS's
+threads poll for new work; without the pause they take cores from whichever call comes
+next, a cost no program that uses one library alone pays.
+
+The roofline's two roofs are measured here too: peak single-precision GEMM GFLOP/s (a
+large ``float32`` matmul, best of NumPy and PyTorch) and streaming bandwidth (a STREAM-style
+triad ``a = b + s*c`` on arrays far larger than the caches, best of NumPy and PyTorch,
+counting 3 arrays moved). Williams, Waterman & Patterson, "Roofline", CACM 2009.
 """
 
 from __future__ import annotations
@@ -27,7 +31,13 @@ __all__ = [
 ]
 
 
-def _time(fn) -> float:
+#: Pause before each timed call, for the previous call's worker threads to go idle.
+SETTLE_SECONDS = 0.01
+
+
+def _time(fn, settle: float = 0.0) -> float:
+    if settle:
+        time.sleep(settle)
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
@@ -46,8 +56,9 @@ def interleaved_medians(fns: dict, repeats: int, warmup: int = 1) -> dict:
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def interleaved_samples(fns: dict, repeats: int, warmup: int = 1) -> dict:
-    """Seconds of every timed call of each callable; rounds rotate the order of the callables.
+def interleaved_samples(fns: dict, repeats: int, warmup: int = 1, settle: float = 0.0) -> dict:
+    """Seconds of every timed call of each callable; rounds rotate the order of the callables,
+    and each timed call starts ``settle`` seconds after the previous one ended.
 
     Examples
     --------
@@ -63,7 +74,7 @@ def interleaved_samples(fns: dict, repeats: int, warmup: int = 1) -> dict:
     for r in range(repeats):
         order = names[r % len(names) :] + names[: r % len(names)]
         for name in order:
-            samples[name].append(_time(fns[name]))
+            samples[name].append(_time(fns[name], settle))
     return samples
 
 
