@@ -93,12 +93,15 @@ def test_run_cli_rejects_negative_settle(capsys):
     assert "convzoo bench: --settle must be >= 0 seconds; got -1.0" in capsys.readouterr().err
 
 
-def test_interleaved_samples_pause_before_each_timed_call(monkeypatch):
-    pauses = []
-    monkeypatch.setattr(measure.time, "sleep", pauses.append)
-    samples = measure.interleaved_samples({"a": lambda: None, "b": lambda: None}, 3, settle=0.02)
-    assert len(samples["a"]) == len(samples["b"]) == 3
-    assert pauses == [0.02] * 6  # one before every timed call, none in the warm-up
-    pauses.clear()
-    measure.interleaved_samples({"a": lambda: None}, 2)
-    assert pauses == []  # settle defaults to no pause
+def test_interleaved_samples_settle_pause_and_warm_call(monkeypatch):
+    events = []
+    monkeypatch.setattr(measure.time, "sleep", lambda s: events.append(("sleep", s)))
+    fns = {"a": lambda: events.append("a"), "b": lambda: events.append("b")}
+    samples = measure.interleaved_samples(fns, 2, warmup=0, settle=0.5)
+    assert len(samples["a"]) == len(samples["b"]) == 2
+    # each timed call: a pause, one untimed call, the timed call; rounds rotate the order
+    assert events == [("sleep", 0.5), "a", "a", ("sleep", 0.5), "b", "b",
+                      ("sleep", 0.5), "b", "b", ("sleep", 0.5), "a", "a"]  # fmt: skip
+    events.clear()
+    measure.interleaved_samples(fns, 1, warmup=0)
+    assert events == ["a", "b"]  # settle defaults to neither pause nor extra call

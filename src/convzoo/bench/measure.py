@@ -2,10 +2,13 @@
 
 Timings alternate between contenders (convzoo, PyTorch, ...) inside each repeat, rotating
 the order, so a slow patch of a shared machine hits both; the median of the repeats is
-reported. The benchmark pauses before each timed call (:data:`SETTLE_SECONDS`): after a
-call, PyTorch's OpenMP workers spin-wait (libgomp's default spin count) and OpenBLAS's
-threads poll for new work; without the pause they take cores from whichever call comes
-next, a cost no program that uses one library alone pays.
+reported. Each timed call runs as in a program that uses one library: after a pause
+(:data:`SETTLE_SECONDS`) and one untimed call of the same function. Without that, PyTorch's
+OpenMP workers (libgomp spins after each parallel region) or OpenBLAS's threads (they poll
+for work for about 2**28 cycles after a product) would still be busy from the previous
+contender's call and take cores from the timed one: measured here, PyTorch's 1x1
+convolution ran 3-4x slower right after a convzoo call on threaded BLAS, and convzoo's
+depthwise kernel 2x slower right after a PyTorch call.
 
 The roofline's two roofs are measured here too: peak single-precision GEMM GFLOP/s (a
 large ``float32`` matmul, best of NumPy and PyTorch) and streaming bandwidth (a STREAM-style
@@ -31,13 +34,16 @@ __all__ = [
 ]
 
 
-#: Pause before each timed call, for the previous call's worker threads to go idle.
-SETTLE_SECONDS = 0.01
+#: Pause before each timed call (and its untimed warm-up call) in the benchmark: longer than
+#: OpenBLAS's idle polling (2**28 cycles) and libgomp's spinning, so the other library's
+#: threads are asleep.
+SETTLE_SECONDS = 0.2
 
 
 def _time(fn, settle: float = 0.0) -> float:
     if settle:
         time.sleep(settle)
+        fn()  # the function's own threads awake, as in a loop over one library
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
@@ -57,8 +63,9 @@ def interleaved_medians(fns: dict, repeats: int, warmup: int = 1) -> dict:
 
 
 def interleaved_samples(fns: dict, repeats: int, warmup: int = 1, settle: float = 0.0) -> dict:
-    """Seconds of every timed call of each callable; rounds rotate the order of the callables,
-    and each timed call starts ``settle`` seconds after the previous one ended.
+    """Seconds of every timed call of each callable; rounds rotate the order of the callables.
+    With ``settle > 0`` each timed call follows a pause of ``settle`` seconds and one untimed
+    call of the same callable.
 
     Examples
     --------
