@@ -1,21 +1,22 @@
 """The core engine's speed floor: forward of a ResNet 3x3 layer against PyTorch CPU.
 
 N=8, 64 -> 64 channels, 56x56, padding 1, float32. Interleaved runs (the order rotates each
-repeat), medians, same thread count for both; prints convzoo / PyTorch time ratios for
-``algorithm="auto"`` and for the plain im2col GEMM path.
+repeat; each timed call after a settle pause and one untimed call, as in
+``convzoo.bench.measure``), medians, same thread count for both; prints convzoo / PyTorch
+time ratios for ``algorithm="auto"`` and for the im2col GEMM path.
 
     python benchmarks/resnet_layer.py --repeats 21
 """
 
 import argparse
 import os
-import time
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 import convzoo
+from convzoo.bench import measure
 
 
 def main() -> None:
@@ -32,15 +33,7 @@ def main() -> None:
         "auto": lambda: convzoo.conv(x, w, padding=1),
         "gemm": lambda: convzoo.conv(x, w, padding=1, algorithm="gemm"),
     }
-    for run in runs.values():  # warm up (numba compilation, BLAS threads)
-        run()
-    times = {name: [] for name in runs}
-    names = list(runs)
-    for repeat in range(args.repeats):
-        for name in names[repeat % len(names) :] + names[: repeat % len(names)]:
-            start = time.perf_counter()
-            runs[name]()
-            times[name].append(time.perf_counter() - start)
+    times = measure.interleaved_samples(runs, args.repeats, settle=measure.SETTLE_SECONDS)
     medians = {name: float(np.median(t)) for name, t in times.items()}
     chosen = convzoo.engine.choose(
         convzoo.engine.Problem((8, 64, 58, 58), w.shape, (1, 1), (1, 1), 1, x.dtype)
