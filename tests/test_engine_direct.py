@@ -117,3 +117,23 @@ def test_float32_weight_gradient_is_accurate():
     )
     assert single.dtype == np.float32
     np.testing.assert_allclose(single, exact, rtol=1e-4, atol=1e-3)
+
+
+def test_weight_gradient_shares_few_groups_out_by_channel_blocks():
+    """With fewer groups than threads, jobs are blocks of a group's output channels (the
+    last block shorter); the result does not depend on the split."""
+    from convzoo.engine import parallel
+
+    rng = np.random.default_rng(11)
+    x, g = rng.standard_normal((2, 3, 9, 8)), rng.standard_normal((2, 5, 9, 8))
+    pads = ((1, 1), (1, 1))
+    expected = reference.correlate_weight_grad(pad(x, pads, "zeros", 0.0), g, (3, 3), (1, 1),
+                                               (1, 1), 1)  # fmt: skip
+    before = parallel.num_threads()
+    try:
+        for threads in (1, 2, 3):
+            parallel.set_num_threads(threads)
+            gw = direct.weight_grad_unpadded(x, g, (3, 3), (1, 1), (1, 1), 1, pads)
+            np.testing.assert_allclose(gw, expected, atol=1e-10)
+    finally:
+        parallel.set_num_threads(before)

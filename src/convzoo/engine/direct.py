@@ -5,10 +5,12 @@ A depthwise convolution (``groups == C_in``, ``C_out = multiplier * C_in``; Howa
 "MobileNets", arXiv:1704.04861) does ``K`` multiply-adds per output, a grouped one with few
 channels per group (ResNeXt's 32 x 4d: 4) ``C_g * K``: a matrix product has nothing to gain
 (each "GEMM" would be ``(C_out/G) x C_g K`` by ``C_g K x P`` with tiny sides), so an im2col
-copy only adds memory traffic. These loops read the padded input in place, keep an output
-row hot in cache (the innermost loop runs along it and vectorises) and run in parallel
-over ``(batch, channel)`` planes (:mod:`.parallel`). Kernels are compiled on first use and
-cached on disk (``cache=True``), so later processes load them in well under a second.
+copy only adds memory traffic. The kernels (:mod:`.direct_kernels`) pad implicitly: each
+(image, group) job copies the input rows it needs, zero-padded and split by row-stride
+phase (:func:`phase_layout`), into a buffer that stays in cache, where every kernel tap is
+one constant shift of the flattened planes and the work runs in long vector loops. Jobs
+run in parallel on the engine's thread pool (:mod:`.parallel`). Kernels are compiled on
+first use and cached on disk, so later processes load them in well under a second.
 
 1-D problems run as 2-D with a unit height; 3-D falls back to the other algorithms.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .parallel import parallel_for
+from .parallel import num_threads, parallel_for
 
 __all__ = [
     "phase_layout",
@@ -244,8 +246,12 @@ def weight_grad_unpadded(x, g, kernel, stride, dilation, groups, padding):
     out = np.empty((g.shape[1], x.shape[1] // groups, kh, kw), dtype=x.dtype)
     (ph, pw) = _pads(padding)
     hq, wq, offsets = _layout(g4.shape[2:], (kh, kw), (sh, sw), (dh, dw))
-    parallel_for(_kernels().flat_weight_grad, groups, x4, g4, sh, sw, dh, dw, ph, pw,
-                 per_group, out, offsets, hq, wq)  # fmt: skip
+    # jobs: (group, block of its output channels); whole groups unless too few to share out
+    blocks = 1 if groups >= num_threads() else min(per_group, num_threads())
+    block = -(-per_group // blocks)
+    jobs = groups * -(-per_group // block)
+    parallel_for(_kernels().flat_weight_grad, jobs, x4, g4, sh, sw, dh, dw, ph, pw, per_group,
+                 out, offsets, hq, wq, block)  # fmt: skip
     return out[:, :, 0] if one_d else out
 
 

@@ -161,25 +161,28 @@ def nine_sums(acc, grid, flat, n, offsets):
 
 @_jit
 def flat_weight_grad(start, stop, x, g, sh, step, dh, dw, ph, pw, per_group, out,
-                     offsets, hq, wq):  # fmt: skip
-    """Weight gradient of the groups ``start .. stop`` into ``out`` (C_out, C_g, kh, kw):
+                     offsets, hq, wq, block):  # fmt: skip
+    """Weight gradient of the jobs ``start .. stop`` into ``out`` (C_out, C_g, kh, kw): job
+    ``u`` is the block ``u % blocks`` of ``block`` output channels of group ``u // blocks``.
     ``g`` laid out ``Wq`` wide with zeros in the spare columns makes each tap one long dot
     product with the phase buffer; float64 accumulators.
     """
     n_batch, c_out, oh, ow = g.shape
     c_group, kh, kw = out.shape[1], out.shape[2], out.shape[3]
+    blocks = (per_group + block - 1) // block
     buf = np.empty((c_group, sh, hq, wq), dtype=x.dtype)
     grid = np.zeros(oh * wq, dtype=x.dtype)  # cells between outputs stay zero
-    total = np.zeros((per_group, c_group, kh, kw), dtype=np.float64)
+    total = np.zeros((block, c_group, kh, kw), dtype=np.float64)
     n = oh * wq
-    for grp in range(start, stop):
+    for job in range(start, stop):
+        grp, first_o = job // blocks, (job // blocks) * per_group + (job % blocks) * block
+        count = min(block, (grp + 1) * per_group - first_o)
         total[:] = 0
         for b in range(n_batch):
             load_planes(buf, x, b, grp * c_group, -ph, pw, sh)
-            for ko in range(per_group):
-                o = grp * per_group + ko
+            for ko in range(count):
                 for r in range(oh):
-                    spread(grid[r * wq :], g[b, o, r], ow, step)
+                    spread(grid[r * wq :], g[b, first_o + ko, r], ow, step)
                 for ci in range(c_group):
                     flat = buf[ci].reshape(buf[ci].size)
                     if kh == 3 and kw == 3:
@@ -192,11 +195,11 @@ def flat_weight_grad(start, stop, x, g, sh, step, dh, dw, ph, pw, per_group, out
                             for p in range(np.uint64(n)):
                                 part += grid[p] * s[p]
                             total[ko, ci, i, j] += part
-        for ko in range(per_group):
+        for ko in range(count):
             for ci in range(c_group):
                 for i in range(kh):
                     for j in range(kw):
-                        out[grp * per_group + ko, ci, i, j] = total[ko, ci, i, j]
+                        out[first_o + ko, ci, i, j] = total[ko, ci, i, j]
 
 
 @_jit
