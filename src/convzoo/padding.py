@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["source_index", "pad", "pad_adjoint"]
+__all__ = ["source_index", "pad", "pad_adjoint", "pads_with_zeros"]
 
 _CONSTANT = ("zeros", "constant")
 
@@ -145,3 +145,15 @@ def pad_adjoint(g: np.ndarray, pads, mode: str, spatial) -> np.ndarray:
             out[source[i]] += moved[i]
         g = np.moveaxis(out, 0, axis)
     return np.ascontiguousarray(g)
+
+
+def pads_with_zeros(mode: str, value: float = 0.0) -> bool:
+    """Whether padding mode ``mode`` (with fill ``value``) pads with zeros: the case fast
+    algorithms handle implicitly, without a padded copy.
+
+    Examples
+    --------
+    >>> pads_with_zeros("zeros"), pads_with_zeros("constant", 0.0), pads_with_zeros("reflect")
+    (True, True, False)
+    """
+    return mode == "zeros" or (mode == "constant" and value == 0)

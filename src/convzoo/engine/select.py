@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..padding import pad, pad_adjoint, pads_with_zeros
 from . import direct, fft, gemm, reference, winograd
 from .adjoint import dilate_and_pad, transpose_weight
 
@@ -307,10 +308,6 @@ def correlate_weight_grad(xp, g, kernel, stride, dilation, groups, algorithm="au
     return chosen.weight_grad(xp, g, kernel, stride, dilation, groups)
 
 
-def _zero_padded(mode: str, value: float) -> bool:
-    return mode == "zeros" or (mode == "constant" and value == 0)
-
-
 def _padded_shape(shape, padding) -> tuple[int, ...]:
     return (*shape[:2], *(n + lo + hi for n, (lo, hi) in zip(shape[2:], padding, strict=True)))
 
@@ -330,10 +327,8 @@ def forward(x, w, spec, algorithm="auto", func="conv"):
     s, d, g, pads = spec.stride, spec.dilation, spec.groups, spec.padding
     problem = Problem(_padded_shape(x.shape, pads), w.shape, s, d, g, x.dtype)
     chosen = choose(problem, algorithm, func)
-    if chosen.unpadded is not None and _zero_padded(spec.padding_mode, spec.padding_value):
+    if chosen.unpadded is not None and pads_with_zeros(spec.padding_mode, spec.padding_value):
         return chosen.unpadded(x, w, s, d, g, pads)
-    from ..padding import pad
-
     return chosen.correlate(pad(x, pads, spec.padding_mode, spec.padding_value), w, s, d, g)
 
 
@@ -349,12 +344,10 @@ def input_grad(grad_output, w, spec, algorithm="auto", func="conv"):
     >>> input_grad(np.ones((1, 1, 3)), np.ones((1, 1, 3)), spec)
     array([[[2., 3., 2.]]])
     """
-    from ..padding import pad_adjoint
-
     s, d, g = spec.stride, spec.dilation, spec.groups
     chosen, native = choose_transpose(grad_output, w, s, d, g, spec.padded_spatial, algorithm,
                                       func)  # fmt: skip
-    zero = _zero_padded(spec.padding_mode, spec.padding_value)
+    zero = pads_with_zeros(spec.padding_mode, spec.padding_value)
     if native and chosen.unpadded_transpose is not None and zero:
         return chosen.unpadded_transpose(grad_output, w, s, d, g, spec.padding,
                                          spec.input_spatial)  # fmt: skip
@@ -378,11 +371,9 @@ def weight_grad(x, grad_output, spec, algorithm="auto", func="conv"):
     w_shape = (grad_output.shape[1], x.shape[1] // g, *kernel)
     problem = Problem(_padded_shape(x.shape, pads), w_shape, s, d, g, x.dtype)
     chosen = choose(problem, algorithm, func, weight_grad=True)
-    if chosen.unpadded_weight_grad is not None and _zero_padded(
+    if chosen.unpadded_weight_grad is not None and pads_with_zeros(
         spec.padding_mode, spec.padding_value
     ):
         return chosen.unpadded_weight_grad(x, grad_output, kernel, s, d, g, pads)
-    from ..padding import pad
-
     xp = pad(x, pads, spec.padding_mode, spec.padding_value)
     return chosen.weight_grad(xp, grad_output, kernel, s, d, g)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from .._validate import as_float_arrays, positive_int
 from ..engine import direct
 from ..engine import fused as kernels
-from ..padding import pad
+from ..padding import pad, pads_with_zeros
 from ..spec import make_spec
 from ._common import add_bias, check_bias
 from .conv import conv
@@ -112,7 +112,7 @@ def depthwise_separable(
         kwargs = dict(padding=padding, dilation=dilation, padding_mode=padding_mode)
         h = conv(x, dw, stride=stride, groups=c_in, padding_value=padding_value, **kwargs)
         return add_bias(conv(h, pw), bias).astype(dtype, copy=False)
-    if spec.padding_mode == "zeros" or (spec.padding_mode == "constant" and padding_value == 0):
+    if pads_with_zeros(spec.padding_mode, spec.padding_value):
         y = kernels.depthwise_pointwise(x, dw, pw, spec.stride, spec.dilation, spec.padding)
     else:
         xp = pad(x, spec.padding, spec.padding_mode, spec.padding_value)
