@@ -221,3 +221,19 @@ def test_cost_prefers_split_layout_for_deep_first_dimension_taps():
         assert gemm.cost(conv3d) > full  # full im2col copies 3x as much
     finally:
         gemm.MIN_SPLIT_DEPTH = before
+
+
+@pytest.mark.parametrize("scatter", ["numba", "numpy"])
+def test_gemm_col2im_kernel_and_numpy_loop_agree_with_torch(scatter, monkeypatch):
+    """The 2-D col2im runs as a numba kernel (parallel over planes); without numba, as one
+    strided NumPy add per tap. Both equal PyTorch, also when the batch is chunked."""
+    if scatter == "numpy":
+        monkeypatch.setattr(gemm, "_col2im_kernel", lambda: None)
+    else:
+        assert gemm._col2im_kernel() is not None
+    monkeypatch.setattr(gemm, "WORKSPACE_BYTES", 4096)  # several chunks of images and rows
+    rng = np.random.default_rng(4)
+    x, w = rng.standard_normal((3, 6, 7, 5)), rng.standard_normal((6, 2, 4, 3))
+    kw = dict(stride=(2, 3), padding=(1, 0), dilation=(1, 2), groups=3)
+    want = F.conv_transpose2d(torch.tensor(x), torch.tensor(w), **kw).numpy()
+    np.testing.assert_allclose(conv_transpose(x, w, algorithm="gemm", **kw), want, atol=1e-10)

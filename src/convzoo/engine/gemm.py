@@ -29,6 +29,7 @@ import math
 import numpy as np
 
 from . import blas
+from .parallel import parallel_for
 from .windows import column_blocks, column_plan, row_grid
 
 __all__ = [
@@ -335,6 +336,15 @@ def unpadded_transpose(g, w, stride, dilation, groups, padding, spatial):
     return x[(Ellipsis, *(slice(lo, lo + n) for n, (lo, _) in zip(spatial, padding)))]
 
 
+def _col2im_kernel():
+    """The numba col2im for 2-D problems, or ``None`` without numba (NumPy loop instead)."""
+    try:
+        from .col2im_kernel import col2im_2d
+    except ImportError:  # pragma: no cover - numba is installed in CI
+        return None
+    return col2im_2d
+
+
 def correlate_transpose(g, w, stride, dilation, groups, full_spatial):
     """Adjoint of :func:`correlate` by GEMM + col2im: no zeros inserted, no wasted products.
 
@@ -365,6 +375,11 @@ def correlate_transpose(g, w, stride, dilation, groups, full_spatial):
         grad = grad.reshape(n, groups, c_out // groups, -1)  # (n, G, C_out/G, P)
         cols = np.matmul(weight_t, grad)  # (n, G, C_g*K, P)
         cols = cols.reshape(n, c_group * groups, *kernel, *positions)  # (n, C, *k, *p)
+        scatter = _col2im_kernel() if len(kernel) == 2 else None
+        if scatter is not None:  # one parallel pass over the planes
+            parallel_for(scatter, n * cols.shape[1], cols, x, batch.start, rows.start,
+                         *stride, *dilation)  # fmt: skip
+            continue
         for tap in np.ndindex(*kernel):
             first = [t * d for t, d in zip(tap, dilation)]
             first[0] += rows.start * stride[0]  # this chunk's first output row
