@@ -20,6 +20,17 @@ __all__ = ["col2im_2d"]
 def col2im_2d(start, stop, cols, x, first_image, first_row, sh, sw, dh, dw):
     """Add ``cols`` (n, C, kh, kw, oh, ow) into ``x`` (N, C, H, W) for the planes ``start ..
     stop`` (flat ``b * C + c``), output rows offset by ``first_row`` (a chunk's first row).
+
+    Examples
+    --------
+    A 1x2 kernel at stride 2 over a 1x2 output puts each column's two taps side by side:
+
+    >>> import numpy as np
+    >>> cols = np.arange(4.0).reshape(1, 1, 1, 2, 1, 2)  # (n, C, kh, kw, oh, ow)
+    >>> x = np.zeros((1, 1, 1, 4))
+    >>> col2im_2d(0, 1, cols, x, 0, 0, 1, 2, 1, 1)
+    >>> x[0, 0].tolist()
+    [[0.0, 2.0, 1.0, 3.0]]
     """
     channels, kh, kw, oh, ow = cols.shape[1:]
     usw = np.uint64(sw)

@@ -142,7 +142,19 @@ def correlate_unpadded(x, w, stride, dilation, groups, padding):
 def forward_rows(x4, w4, stride, dilation, pads, row0, y, per_group, parallel=True):
     """Fill ``y`` (N, C_out, rows, ow) with output rows ``row0 ..`` of the 2-D correlation of
     ``x4`` zero-padded below by ``pads = (ph, pw)``, on all threads (``parallel=False``:
-    on the calling thread)."""
+    on the calling thread). ``per_group`` is ``C_out / groups``.
+
+    Examples
+    --------
+    Rows 1 and 2 of a 'same' 3x3 box filter over a 4x4 image of ones:
+
+    >>> import numpy as np
+    >>> band = np.empty((1, 1, 2, 4))
+    >>> forward_rows(np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)), (1, 1), (1, 1), (1, 1), 1,
+    ...              band, 1)
+    >>> band[0, 0].tolist()
+    [[6.0, 9.0, 9.0, 6.0], [6.0, 9.0, 9.0, 6.0]]
+    """
     (sh, sw), (dh, dw), (ph, pw) = stride, dilation, pads
     hq, wq, offsets = _layout(y.shape[2:], w4.shape[2:], stride, dilation)
     jobs = y.shape[0] * (w4.shape[0] // per_group)  # (image, group)

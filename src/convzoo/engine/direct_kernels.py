@@ -57,12 +57,19 @@ def gather(dst, src, n, step):
 
 
 @_jit
+def inside_columns(wq, width, pw):
+    """``(lo, hi)``: the buffer columns ``q`` whose input column ``q - pw`` exists."""
+    lo = min(wq, max(0, pw))
+    return lo, max(lo, min(wq, width + pw))
+
+
+@_jit
 def load_planes(buf, x, b, first, top, pw, sh):
     # buf (C_g, sh, Hq, Wq)[ci, a, rr, q] <- x[b, first + ci, top + rr*sh + a, q - pw],
     # zero outside x
     height, width = x.shape[2], x.shape[3]
     hq, wq = buf.shape[2], buf.shape[3]
-    lo, hi = min(wq, max(0, pw)), max(min(wq, max(0, pw)), min(wq, width + pw))
+    lo, hi = inside_columns(wq, width, pw)
     for ci in range(buf.shape[0]):
         for a in range(sh):
             for rr in range(hq):
@@ -207,7 +214,7 @@ def store_planes(buf, x, b, first, top, pw, sh):
     # the inverse of load_planes: x[b, first + ci, ih, iw] <- its phase-buffer cell
     height, width = x.shape[2], x.shape[3]
     hq, wq = buf.shape[2], buf.shape[3]
-    lo, hi = min(wq, max(0, pw)), max(min(wq, max(0, pw)), min(wq, width + pw))
+    lo, hi = inside_columns(wq, width, pw)
     for ci in range(buf.shape[0]):
         for a in range(sh):
             for rr in range(hq):

@@ -188,10 +188,10 @@ def cost(problem, m: int = 4) -> float:
 
 
 def weight_grad_cost(problem, m: int = 4) -> float:
-    """Estimated time of :func:`weight_grad`: the same products (summed over tiles) and
-    transforms as :func:`cost`, the per-thread sums of the ``(a*a, K, C)`` products taking
-    the place of the weight transform;
-    infinite when even one thread's sums would pass the memory bound
+    """Estimated time of :func:`weight_grad`: that of :func:`cost` (the same products, summed
+    over tiles, and transforms; the per-thread sums of the ``(a*a, K, C)`` products take the
+    place of the weight transform), or infinite when even one thread's sums would pass the
+    memory bound
     (:data:`.winograd_pipeline.WEIGHT_GRAD_SUMS_BYTES`, e.g. 512 x 512 channels in float64).
 
     Examples
@@ -205,12 +205,9 @@ def weight_grad_cost(problem, m: int = 4) -> float:
     """
     a = m + 2
     c_out, c_in = problem.weight_shape[:2]
-    tiles = _tiles(problem, m)
-    products = a * a * c_out * c_in * tiles / gemm_efficiency(c_out, c_in, tiles)
-    transforms = (INPUT_CELL_COST * c_in + OUTPUT_CELL_COST * c_out) * a * a * tiles
     if 2 * a * a * c_out * c_in * problem.dtype.itemsize > winograd_pipeline.WEIGHT_GRAD_SUMS_BYTES:
         return math.inf
-    return products + transforms + WEIGHT_CELL_COST * a * a * c_out * c_in
+    return cost(problem, m)
 
 
 def _spatial_dilation(dilation):
