@@ -93,15 +93,25 @@ def test_run_cli_rejects_negative_settle(capsys):
     assert "convzoo bench: --settle must be >= 0 seconds; got -1.0" in capsys.readouterr().err
 
 
-def test_interleaved_samples_settle_pause_and_warm_call(monkeypatch):
+def test_interleaved_samples_settle_runs_the_same_function_back_to_back(monkeypatch):
+    clock = {"now": 0.0}
     events = []
+    monkeypatch.setattr(measure.time, "perf_counter", lambda: clock["now"])
     monkeypatch.setattr(measure.time, "sleep", lambda s: events.append(("sleep", s)))
-    fns = {"a": lambda: events.append("a"), "b": lambda: events.append("b")}
+
+    def call(name, seconds):
+        def fn():
+            events.append(name)
+            clock["now"] += seconds
+
+        return fn
+
+    fns = {"a": call("a", 0.125), "b": call("b", 0.375)}
     samples = measure.interleaved_samples(fns, 2, warmup=0, settle=0.5)
-    assert len(samples["a"]) == len(samples["b"]) == 2
-    # each timed call: a pause, one untimed call, the timed call; rounds rotate the order
-    assert events == [("sleep", 0.5), "a", "a", ("sleep", 0.5), "b", "b",
-                      ("sleep", 0.5), "b", "b", ("sleep", 0.5), "a", "a"]  # fmt: skip
+    assert samples == {"a": [0.125, 0.125], "b": [0.375, 0.375]}
+    # each timed call follows untimed calls of the same function for 0.5 s (a: 4 calls,
+    # b: 2), never a pause; rounds rotate the order
+    assert events == ["a"] * 5 + ["b"] * 3 + ["b"] * 3 + ["a"] * 5
     events.clear()
     measure.interleaved_samples(fns, 1, warmup=0)
     assert events == ["a", "b"]  # settle defaults to neither pause nor extra call

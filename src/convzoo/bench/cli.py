@@ -23,8 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--settle",
         type=float,
         default=None,
-        help="seconds to pause before each timed call (then one untimed call of the same "
-        "function), for the other library's worker threads to go idle (default 0.2)",
+        help="seconds of untimed back-to-back calls of the same function before each timed "
+        "call, so the other library's worker threads are idle and the cores busy (default 0.2)",
     )
     parser.add_argument(
         "--out", default=None, help="directory for results.md, results.csv and roofline.png"

@@ -2,13 +2,20 @@
 
 Timings alternate between contenders (convzoo, PyTorch, ...) inside each repeat, rotating
 the order, so a slow patch of a shared machine hits both; the median of the repeats is
-reported. Each timed call runs as in a program that uses one library: after a pause
-(:data:`SETTLE_SECONDS`) and one untimed call of the same function. Without that, PyTorch's
-OpenMP workers (libgomp spins after each parallel region) or OpenBLAS's threads (they poll
-for work for about 2**28 cycles after a product) would still be busy from the previous
-contender's call and take cores from the timed one: measured here, PyTorch's 1x1
-convolution ran 3-4x slower right after a convzoo call on threaded BLAS, and convzoo's
-depthwise kernel 2x slower right after a PyTorch call.
+reported. Each timed call runs as in a program that uses one library in a loop (a training
+or inference loop): it follows untimed calls of the same function, back to back, for
+:data:`SETTLE_SECONDS`. Two effects make anything else unfair on a small shared machine:
+
+* right after the other contender, its idle threads still hold the cores: PyTorch's OpenMP
+  workers spin after each parallel region, OpenBLAS's threads poll for work for about
+  2**28 cycles after a product. Measured here: PyTorch's 1x1 convolution 3-4x slower right
+  after a convzoo call on threaded BLAS, convzoo's depthwise kernel 2x slower right after
+  a PyTorch call;
+* after an idle pause, the VM's cores wake slowly: the calls in the next few tens of
+  milliseconds run up to 1.8x slower. Measured here on the ResNet 3x3 (256) layer: convzoo
+  7.1 ms back to back, 12.8 ms for the second call after a 0.2 s sleep; PyTorch, whose
+  workers spin rather than sleep, 7.7 and 8.2 ms. (An earlier version of this benchmark
+  paused before each timed call and so measured convzoo in that slow state.)
 
 The roofline's two roofs are measured here too: peak single-precision GEMM GFLOP/s (a
 large ``float32`` matmul, best of NumPy and PyTorch) and streaming bandwidth (a STREAM-style
@@ -34,16 +41,18 @@ __all__ = [
 ]
 
 
-#: Pause before each timed call (and its untimed warm-up call) in the benchmark: longer than
-#: OpenBLAS's idle polling (2**28 cycles) and libgomp's spinning, so the other library's
-#: threads are asleep.
+#: Seconds of untimed back-to-back calls of the same function before each timed call in the
+#: benchmark: longer than OpenBLAS's idle polling (2**28 cycles) and libgomp's spinning, so
+#: the other library's threads are asleep, and the machine is busy, not waking from idle.
 SETTLE_SECONDS = 0.2
 
 
 def _time(fn, settle: float = 0.0) -> float:
     if settle:
-        time.sleep(settle)
-        fn()  # the function's own threads awake, as in a loop over one library
+        end = time.perf_counter() + settle
+        fn()  # at least one call; then more until the settle time has passed
+        while time.perf_counter() < end:
+            fn()
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
@@ -64,8 +73,8 @@ def interleaved_medians(fns: dict, repeats: int, warmup: int = 1) -> dict:
 
 def interleaved_samples(fns: dict, repeats: int, warmup: int = 1, settle: float = 0.0) -> dict:
     """Seconds of every timed call of each callable; rounds rotate the order of the callables.
-    With ``settle > 0`` each timed call follows a pause of ``settle`` seconds and one untimed
-    call of the same callable.
+    With ``settle > 0`` each timed call follows untimed calls of the same callable, back to
+    back, for ``settle`` seconds (at least one).
 
     Examples
     --------

@@ -81,8 +81,8 @@ def to_markdown(rows, roofs, settings=None) -> str:
     if settings is not None:
         how = (
             f"Batch {settings.batch}, float32, {settings.repeats} interleaved repeats (median, "
-            f"each timed call after a {1e3 * getattr(settings, 'settle', 0.0):g} ms pause and one "
-            "untimed call), "
+            f"each timed call after {1e3 * getattr(settings, 'settle', 0.0):g} ms of untimed calls "
+            "of the same function), "
             f"textbook {settings.numpy_repeats} run(s). Ratio = convzoo time / PyTorch time "
             "(< 1: convzoo faster). ✗ = misses its target. Backward = input + weight gradients "
             "(PyTorch: its backward pass alone, on a recorded graph). Peak MiB = tracemalloc "
