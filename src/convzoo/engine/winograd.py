@@ -40,7 +40,7 @@ import math
 
 import numpy as np
 
-from . import winograd_pipeline
+from . import winograd_1d, winograd_pipeline
 from .gemm import gemm_efficiency
 
 __all__ = [
@@ -85,7 +85,8 @@ TRANSFORMS = {m: tuple(np.array(t, dtype=np.float64) for t in f) for m, f in ((2
 
 
 def supports(problem, m: int = 4) -> bool:
-    """3x3 kernels, 2-D, stride 1, any dilation, one group, numba present.
+    """3x3 kernels, 2-D, stride 1, any dilation, one group, numba present; or 1-D kernels of
+    up to 9 taps, stride 1, dilation 1, one group (nested into 3x3: :mod:`.winograd_1d`).
 
     Examples
     --------
@@ -95,7 +96,11 @@ def supports(problem, m: int = 4) -> bool:
     >>> supports(p), supports(Problem((1, 8, 10, 10), (8, 8, 3, 3), (2, 2), (1, 1), 1,
     ...                               np.dtype("float32")))
     (True, False)
+    >>> supports(Problem((8, 128, 2056), (128, 128, 9), (1,), (1,), 1, np.dtype("float32")))
+    True
     """
+    if len(problem.weight_shape) == 3:
+        return winograd_1d.supports(problem, m)
     from .direct import numba_available
 
     return (
@@ -131,6 +136,8 @@ def multiplications(problem, m: int = 4) -> dict:
     >>> round(multiplications(p, 2)["saving"], 2)
     2.25
     """
+    if len(problem.weight_shape) == 3:
+        return winograd_1d.multiplications(problem, m)
     bt, g, at = TRANSFORMS[m]
     a = m + 2
     c_out, c_in = problem.weight_shape[:2]
@@ -179,6 +186,8 @@ def cost(problem, m: int = 4) -> float:
     >>> bool(cost(p, 4) < min(cost(p, 2), gemm.cost(p)))
     True
     """
+    if len(problem.weight_shape) == 3:
+        return winograd_1d.cost(problem, m)
     a = m + 2
     c_out, c_in = problem.weight_shape[:2]
     tiles = _tiles(problem, m)
@@ -203,6 +212,8 @@ def weight_grad_cost(problem, m: int = 4) -> float:
     >>> bool(weight_grad_cost(p) < gemm.weight_grad_cost(p))
     True
     """
+    if len(problem.weight_shape) == 3:
+        return winograd_1d.weight_grad_cost(problem, m)
     a = m + 2
     c_out, c_in = problem.weight_shape[:2]
     if 2 * a * a * c_out * c_in * problem.dtype.itemsize > winograd_pipeline.WEIGHT_GRAD_SUMS_BYTES:
@@ -238,6 +249,8 @@ def correlate(xp, w, stride=(1, 1), dilation=(1, 1), groups=1, m: int = 4):
     >>> y.shape, float(y[0, 0, 0, 0]), float(x[0, 0, :3, :3].sum())
     ((1, 1, 4, 4), 63.0, 63.0)
     """
+    if w.ndim == 3:
+        return winograd_1d.unpadded(xp, w, stride, dilation, groups, ((0, 0),), m)
     return unpadded(xp, w, stride, dilation, groups, ((0, 0), (0, 0)), m)
 
 
@@ -253,6 +266,8 @@ def unpadded(x, w, stride, dilation, groups, padding, m: int = 4):
     >>> y[0, 0].tolist()
     [[4.0, 6.0, 4.0], [6.0, 9.0, 6.0], [4.0, 6.0, 4.0]]
     """
+    if w.ndim == 3:
+        return winograd_1d.unpadded(x, w, stride, dilation, groups, padding, m)
     d = _spatial_dilation(dilation)
     size = [n + lo + hi - 2 * dd for n, (lo, hi), dd in zip(x.shape[2:], padding, d)]
     u = winograd_pipeline.transform_weights(w, m, x.dtype)
@@ -272,6 +287,8 @@ def transpose(g, w, stride, dilation, groups, full_spatial, m: int = 4):
     ...           (1, 1), 1, (3, 3), m=2)[0, 0].tolist()
     [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]]
     """
+    if w.ndim == 3:
+        return winograd_1d.transpose(g, w, stride, dilation, groups, full_spatial, m)
     d = _spatial_dilation(dilation)
     u = winograd_pipeline.transform_weights(w, m, g.dtype, flip=True)
     return winograd_pipeline.run(g, u, (2 * d[0], 2 * d[1]), tuple(full_spatial), d, m)
@@ -288,6 +305,9 @@ def unpadded_transpose(g, w, stride, dilation, groups, padding, spatial, m: int 
     ...                    ((1, 1), (1, 1)), (3, 3), m=2)[0, 0, 0].tolist()
     [4.0, 6.0, 4.0]
     """
+    if w.ndim == 3:
+        return winograd_1d.unpadded_transpose(g, w, stride, dilation, groups, padding, spatial,
+                                              m)  # fmt: skip
     d = _spatial_dilation(dilation)
     u = winograd_pipeline.transform_weights(w, m, g.dtype, flip=True)
     pad = (2 * d[0] - padding[0][0], 2 * d[1] - padding[1][0])
@@ -314,6 +334,9 @@ def weight_grad(xp, g, kernel, stride, dilation, groups, m: int = 4):
     >>> float(dw[0, 0, 0, 0]), float(x[0, 0, :2, :2].sum())
     (10.0, 10.0)
     """
+    if xp.ndim == 3:
+        return winograd_1d.unpadded_weight_grad(xp, g, kernel, stride, dilation, groups,
+                                                ((0, 0),), m)  # fmt: skip
     return unpadded_weight_grad(xp, g, kernel, stride, dilation, groups, ((0, 0), (0, 0)), m)
 
 
@@ -328,6 +351,9 @@ def unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding, m: int
     >>> dw[0, 0].tolist()
     [[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]
     """
+    if x.ndim == 3:
+        return winograd_1d.unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding,
+                                                m)  # fmt: skip
     d = _spatial_dilation(dilation)
     pad = (padding[0][0], padding[1][0])
     return winograd_pipeline.run_weight_grad(x, g, pad, d, m).astype(x.dtype, copy=False)

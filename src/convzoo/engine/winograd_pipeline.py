@@ -197,7 +197,9 @@ def weight_grad_threads(a: int, c_out: int, c_in: int, itemsize: int) -> int:
 
 def run_weight_grad(x, g, pad, d, m):
     """``dW[k, c, t] = sum_o g[k, o] x[c, o - pad + d*t]`` (out-of-range ``x`` zero) by
-    Winograd: ``(K, C, 3, 3)`` from ``x`` (N, C, H, W) and ``g`` (N, K, OH, OW).
+    Winograd: ``(K, C, 3, 3)`` from ``x`` (N, C, H, W) and ``g`` (N, K, OH, OW). As in
+    :func:`run`, ``x`` and ``g`` may be strided or overlapping views whose rows have unit
+    stride (they are read in place).
 
     Each thread accumulates its chunks' ``a*a`` products ``Z @ V^T`` in its own ``(a*a, K,
     C)`` sum; the sums are added and mapped back by ``G^T dU G`` (one product with
@@ -213,7 +215,10 @@ def run_weight_grad(x, g, pad, d, m):
     from .winograd import TRANSFORMS
 
     input_transform, _, grad_transform, _ = kernels(m)
-    x, g = np.ascontiguousarray(x), np.ascontiguousarray(g, dtype=x.dtype)
+    if x.strides[-1] != x.itemsize:
+        x = np.ascontiguousarray(x)
+    if g.dtype != x.dtype or g.strides[-1] != g.itemsize:
+        g = np.ascontiguousarray(g, dtype=x.dtype)
     n, c_in, _, width = x.shape
     a, k_out = m + 2, g.shape[1]
     (oh, ow), (dh, dw) = g.shape[2:], d
