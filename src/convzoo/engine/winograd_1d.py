@@ -29,16 +29,19 @@ algorithms into 2-D ones).
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 
 from . import winograd, winograd_pipeline
+from .gemm import gemm_efficiency
 
 __all__ = [
     "MAX_TAPS",
     "supports",
     "nested_problem",
+    "CELL_COSTS",
     "cost",
     "weight_grad_cost",
     "multiplications",
@@ -107,15 +110,35 @@ def nested_problem(problem):
     return Problem((n, c_in, q + 2, 6), weight, (1, 1), (1, 1), 1, problem.dtype)
 
 
+#: Measured time of the tile transforms per transformed cell and channel, in the units of
+#: :data:`.winograd.INPUT_CELL_COST` (one multiply-add at BLAS peak, single thread, float32,
+#: 2-core AMD EPYC): ``{m: (input, output, output gradient)}``. F(4x4) runs the nested
+#: kernels of :mod:`.winograd_1d_jit`; F(2x2) the 2-D kernels, two tiles per tile row.
+CELL_COSTS = {4: (31, 20, 16), 2: (74, 23, 25)}
+
+
+def _tiles(problem, m: int) -> int:
+    """Tiles of the nested problem: ``N * ceil(Q / m) * ceil(3 / m)``."""
+    return problem.input_shape[0] * math.ceil(_rows(problem.output_spatial[0]) / m) * (-(-3 // m))
+
+
 def _copy_cost(problem) -> float:
     n, c_in = problem.input_shape[:2]
     return COPY_COST * n * c_in * (3 * _rows(problem.output_spatial[0]) + 9)
 
 
+def _products_cost(problem, m: int) -> float:
+    a, tiles = m + 2, _tiles(problem, m)
+    c_out, c_in = problem.weight_shape[:2]
+    return a * a * c_out * c_in * tiles / gemm_efficiency(c_out, c_in, tiles)
+
+
 def cost(problem, m: int = 4) -> float:
     """Estimated time of :func:`unpadded` in the units of :func:`.winograd.cost` (one
-    multiply-add at BLAS peak): that of the nested 2-D problem (its ``a*a`` products and
-    tile transforms) plus the zero-padded input copy (:data:`COPY_COST` per element).
+    multiply-add at BLAS peak): the ``a*a`` products of the nested tiles at their BLAS
+    efficiency, the tile transforms (:data:`CELL_COSTS` per cell and channel), the weight
+    transform (:data:`.winograd.WEIGHT_CELL_COST`) and the zero-padded input copy
+    (:data:`COPY_COST` per element).
 
     Examples
     --------
@@ -130,12 +153,19 @@ def cost(problem, m: int = 4) -> float:
     >>> bool(cost(thin) < gemm.cost(thin))
     False
     """
-    return winograd.cost(nested_problem(problem), m) + _copy_cost(problem)
+    a, tiles = m + 2, _tiles(problem, m)
+    c_out, c_in = problem.weight_shape[:2]
+    cell_in, cell_out, _ = CELL_COSTS[m]
+    transforms = (cell_in * c_in + cell_out * c_out) * a * a * tiles
+    weights = winograd.WEIGHT_CELL_COST * a * a * c_out * c_in
+    return _products_cost(problem, m) + transforms + weights + _copy_cost(problem)
 
 
 def weight_grad_cost(problem, m: int = 4) -> float:
-    """Estimated time of :func:`unpadded_weight_grad`: :func:`.winograd.weight_grad_cost` of
-    the nested problem plus the copies of the input and the output gradient.
+    """Estimated time of :func:`unpadded_weight_grad`: the products and the input and
+    output-gradient transforms (:data:`CELL_COSTS`), the copies of the input and the output
+    gradient; infinite where :func:`.winograd.weight_grad_cost` is (the per-thread sums of
+    the products would pass the memory bound).
 
     Examples
     --------
@@ -146,15 +176,14 @@ def weight_grad_cost(problem, m: int = 4) -> float:
     >>> bool(weight_grad_cost(p) < gemm.weight_grad_cost(p))
     True
     """
-    nested = nested_problem(problem)
-    grad_copy = (
-        COPY_COST
-        * problem.input_shape[0]
-        * problem.weight_shape[0]
-        * 3
-        * (nested.input_shape[2] - 2)
-    )
-    return winograd.weight_grad_cost(nested, m) + _copy_cost(problem) + grad_copy
+    if math.isinf(winograd.weight_grad_cost(nested_problem(problem), m)):
+        return math.inf
+    a, tiles = m + 2, _tiles(problem, m)
+    c_out, c_in = problem.weight_shape[:2]
+    cell_in, _, cell_grad = CELL_COSTS[m]
+    transforms = (cell_in * c_in + cell_grad * c_out) * a * a * tiles
+    grad_copy = COPY_COST * problem.input_shape[0] * c_out * 3 * _rows(problem.output_spatial[0])
+    return _products_cost(problem, m) + transforms + _copy_cost(problem) + grad_copy
 
 
 def multiplications(problem, m: int = 4) -> dict:
@@ -184,28 +213,40 @@ def multiplications(problem, m: int = 4) -> dict:
     return counts
 
 
-def _nested_view(x, lo: int, out_len: int):
-    """``(N, C, Q + 2, 6)`` overlapping view ``X[i, j] = xpad[3i + j]`` of a zero-filled
-    copy ``xpad[s] = x[s - lo]`` (``lo`` may be negative: ``x`` is cropped).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> view = _nested_view(np.arange(1.0, 6.0).reshape(1, 1, 5), 1, 4)
-    >>> view[0, 0].tolist()
-    [[0.0, 1.0, 2.0, 3.0, 4.0, 5.0], [3.0, 4.0, 5.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]
-    """  # noqa: E501
+def _padded_copy(x, lo: int, size: int):
+    """``(N, C, size)`` zero-filled copy ``xpad[s] = x[s - lo]`` (``lo`` may be negative:
+    ``x`` is cropped)."""
     n, c_in, length = x.shape
-    rows = _rows(out_len) + 2
-    size = 3 * rows + 3  # X[rows - 1, 5] = xpad[3 * rows + 2]
     buffer = np.zeros((n, c_in, size), dtype=x.dtype)
     first, last = max(0, -lo), min(length, size - lo)  # the part of x inside the buffer
     if first < last:
         buffer[:, :, first + lo : last + lo] = x[:, :, first:last]
+    return buffer
+
+
+def _tile_rows(out_len: int, m: int) -> int:
+    """Tile rows of the nested problem per signal: ``ceil(Q / m)``."""
+    return math.ceil(_rows(out_len) / m)
+
+
+def _nested_view(x, lo: int, out_len: int, m: int = 4):
+    """``(N, C, R, 6)`` overlapping view ``X[i, j] = xpad[3i + j]`` of a zero-filled copy
+    ``xpad[s] = x[s - lo]`` (``lo`` may be negative: ``x`` is cropped), ``R = m * ceil(Q / m)
+    + 2`` rows: every tile row the F(m x m) pipeline reads.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> view = _nested_view(np.arange(1.0, 6.0).reshape(1, 1, 5), 1, 4, m=2)
+    >>> view[0, 0].tolist()
+    [[0.0, 1.0, 2.0, 3.0, 4.0, 5.0], [3.0, 4.0, 5.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]
+    """  # noqa: E501
+    rows = m * _tile_rows(out_len, m) + 2
+    buffer = _padded_copy(x, lo, 3 * rows + 3)  # X[rows - 1, 5] = xpad[3 * rows + 2]
     s_n, s_c, s_t = buffer.strides
     # (N, C, 3*rows + 3) -> (N, C, rows, 6), rows overlapping by 3 elements
     return np.lib.stride_tricks.as_strided(
-        buffer, (n, c_in, rows, 6), (s_n, s_c, 3 * s_t, s_t), writeable=False
+        buffer, (*buffer.shape[:2], rows, 6), (s_n, s_c, 3 * s_t, s_t), writeable=False
     )
 
 
@@ -217,15 +258,55 @@ def _nested_weights(w, m: int, dtype):
     return winograd_pipeline.transform_weights(w9.reshape(k_out, c_in, 3, 3), m, dtype)
 
 
+def _run_f4(view, u, th: int, y) -> None:
+    """The pipeline of :func:`.winograd_pipeline.run` with the nested kernels of
+    :mod:`.winograd_1d_jit`: chunks of tiles (one per tile row), one chunk per thread at a
+    time, each transformed, multiplied by ``u`` (single-threaded BLAS) and transformed back
+    into ``y`` (N, K, 4 * th, 3)."""
+    from . import blas
+    from .parallel import num_threads, parallel_for
+    from .winograd_1d_jit import input_nested_f4, output_nested_f4
+
+    n, c_in = view.shape[:2]
+    k_out, total = u.shape[1], n * th
+    tile_bytes = 36 * (c_in + k_out) * view.itemsize
+    threads = num_threads() if blas.threads_available() else 1
+    most = max(winograd_pipeline.WORKSPACE_BYTES // tile_bytes, winograd_pipeline.MIN_TILES)
+    step = winograd_pipeline.chunk_rows(total, threads, most)
+    starts = list(range(0, total, step))
+    claim = itertools.count()  # next chunk to take (dynamic: threads may run unevenly)
+
+    def worker(first, last):
+        v_buf = np.empty(36 * c_in * step, dtype=view.dtype)
+        m_buf = np.empty(36 * k_out * step, dtype=view.dtype)
+        for index in claim:
+            if index >= len(starts):
+                return
+            row0 = starts[index]
+            row1 = min(total, row0 + step)
+            v = v_buf[: 36 * c_in * (row1 - row0)].reshape(36, c_in, row1 - row0)
+            mm = m_buf[: 36 * k_out * (row1 - row0)].reshape(36, k_out, row1 - row0)
+            input_nested_f4(view, row0, row1, th, 0, 1, 0, 1, 1, v)
+            np.matmul(u, v, out=mm)  # (36, K, C) @ (36, C, T) -> (36, K, T)
+            output_nested_f4(mm, row0, row1, th, 1, None, y)
+
+    with blas.single_threaded():
+        parallel_for(worker, min(threads, len(starts)))
+
+
 def _forward(x, w, lo: int, out_len: int, m: int):
     """``y[n, k, p] = sum_{c, t} x[n, c, p + t - lo] w[k, c, t]`` for ``p < out_len``."""
-    view = _nested_view(x, lo, out_len)
-    n, rows = x.shape[0], view.shape[2] - 2
+    n, k_out = x.shape[0], w.shape[0]
     u = _nested_weights(w, m, x.dtype)
-    y = np.empty((n, w.shape[0], 3 * rows), dtype=x.dtype)
-    # (N, K, 3Q) -> (N, K, Q, 3): a reshape, written in place
-    nested_out = y.reshape(n, w.shape[0], rows, 3)
-    winograd_pipeline.run(view, u, (0, 0), (rows, 3), (1, 1), m, out=nested_out)
+    view = _nested_view(x, lo, out_len, m)
+    tiles = _tile_rows(out_len, m)
+    rows = m * tiles
+    y = np.empty((n, k_out, 3 * rows), dtype=x.dtype)
+    nested_out = y.reshape(n, k_out, rows, 3)  # (N, K, 3R) -> (N, K, R, 3), written in place
+    if m == 4:  # one tile per tile row: the nested kernels
+        _run_f4(view, u, tiles, nested_out)
+    else:  # two tiles per tile row: the 2-D pipeline
+        winograd_pipeline.run(view, u, (0, 0), (rows, 3), (1, 1), m, out=nested_out)
     return y if 3 * rows == out_len else y[:, :, :out_len]
 
 
@@ -321,12 +402,17 @@ def unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding, m: int
     array([[[3., 6., 9.]]])
     """
     lo, out_len, taps = padding[0][0], g.shape[2], kernel[0]
-    view = _nested_view(x, lo, out_len)
+    view = _nested_view(x, lo, out_len, m)
     n, k_out, rows = g.shape[0], g.shape[1], view.shape[2] - 2
-    # (N, K, L_out) -> zero-padded (N, K, 3Q) -> (N, K, Q, 3): columns past L_out are zero
+    # (N, K, L_out) -> zero-padded (N, K, 3R) -> (N, K, R, 3): columns past L_out are zero
     grad = np.zeros((n, k_out, 3 * rows), dtype=x.dtype)
     grad[:, :, :out_len] = g
+    transforms = None
+    if m == 4:  # one tile per tile row: the nested kernels
+        from .winograd_1d_jit import grad_nested_f4, input_nested_f4
+
+        transforms = (input_nested_f4, grad_nested_f4)
     dw2 = winograd_pipeline.run_weight_grad(view, grad.reshape(n, k_out, rows, 3), (0, 0),
-                                            (1, 1), m)  # fmt: skip
+                                            (1, 1), m, transforms)  # fmt: skip
     # (K, C, 3, 3) -> (K, C, 9) -> (K, C, k)
     return dw2.reshape(k_out, x.shape[1], MAX_TAPS)[:, :, :taps].astype(x.dtype, copy=True)

@@ -195,11 +195,13 @@ def weight_grad_threads(a: int, c_out: int, c_in: int, itemsize: int) -> int:
     return max(1, min(threads, WEIGHT_GRAD_SUMS_BYTES // per_thread))
 
 
-def run_weight_grad(x, g, pad, d, m):
+def run_weight_grad(x, g, pad, d, m, transforms=None):
     """``dW[k, c, t] = sum_o g[k, o] x[c, o - pad + d*t]`` (out-of-range ``x`` zero) by
     Winograd: ``(K, C, 3, 3)`` from ``x`` (N, C, H, W) and ``g`` (N, K, OH, OW). As in
     :func:`run`, ``x`` and ``g`` may be strided or overlapping views whose rows have unit
-    stride (they are read in place).
+    stride (they are read in place). ``transforms``, if given, replaces the input and
+    output-gradient kernels of :func:`.winograd_kernels.kernels` (same arguments; the
+    nested 1-D kernels of :mod:`.winograd_1d_jit`).
 
     Each thread accumulates its chunks' ``a*a`` products ``Z @ V^T`` in its own ``(a*a, K,
     C)`` sum; the sums are added and mapped back by ``G^T dU G`` (one product with
@@ -215,6 +217,8 @@ def run_weight_grad(x, g, pad, d, m):
     from .winograd import TRANSFORMS
 
     input_transform, _, grad_transform, _ = kernels(m)
+    if transforms is not None:
+        input_transform, grad_transform = transforms
     if x.strides[-1] != x.itemsize:
         x = np.ascontiguousarray(x)
     if g.dtype != x.dtype or g.strides[-1] != g.itemsize:
