@@ -29,7 +29,6 @@ algorithms into 2-D ones).
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -258,42 +257,6 @@ def _nested_weights(w, m: int, dtype):
     return winograd_pipeline.transform_weights(w9.reshape(k_out, c_in, 3, 3), m, dtype)
 
 
-def _run_f4(view, u, th: int, y) -> None:
-    """The pipeline of :func:`.winograd_pipeline.run` with the nested kernels of
-    :mod:`.winograd_1d_jit`: chunks of tiles (one per tile row), one chunk per thread at a
-    time, each transformed, multiplied by ``u`` (single-threaded BLAS) and transformed back
-    into ``y`` (N, K, 4 * th, 3)."""
-    from . import blas
-    from .parallel import num_threads, parallel_for
-    from .winograd_1d_jit import input_nested_f4, output_nested_f4
-
-    n, c_in = view.shape[:2]
-    k_out, total = u.shape[1], n * th
-    tile_bytes = 36 * (c_in + k_out) * view.itemsize
-    threads = num_threads() if blas.threads_available() else 1
-    most = max(winograd_pipeline.WORKSPACE_BYTES // tile_bytes, winograd_pipeline.MIN_TILES)
-    step = winograd_pipeline.chunk_rows(total, threads, most)
-    starts = list(range(0, total, step))
-    claim = itertools.count()  # next chunk to take (dynamic: threads may run unevenly)
-
-    def worker(first, last):
-        v_buf = np.empty(36 * c_in * step, dtype=view.dtype)
-        m_buf = np.empty(36 * k_out * step, dtype=view.dtype)
-        for index in claim:
-            if index >= len(starts):
-                return
-            row0 = starts[index]
-            row1 = min(total, row0 + step)
-            v = v_buf[: 36 * c_in * (row1 - row0)].reshape(36, c_in, row1 - row0)
-            mm = m_buf[: 36 * k_out * (row1 - row0)].reshape(36, k_out, row1 - row0)
-            input_nested_f4(view, row0, row1, th, 0, 1, 0, 1, 1, v)
-            np.matmul(u, v, out=mm)  # (36, K, C) @ (36, C, T) -> (36, K, T)
-            output_nested_f4(mm, row0, row1, th, 1, None, y)
-
-    with blas.single_threaded():
-        parallel_for(worker, min(threads, len(starts)))
-
-
 def _forward(x, w, lo: int, out_len: int, m: int):
     """``y[n, k, p] = sum_{c, t} x[n, c, p + t - lo] w[k, c, t]`` for ``p < out_len``."""
     n, k_out = x.shape[0], w.shape[0]
@@ -304,7 +267,9 @@ def _forward(x, w, lo: int, out_len: int, m: int):
     y = np.empty((n, k_out, 3 * rows), dtype=x.dtype)
     nested_out = y.reshape(n, k_out, rows, 3)  # (N, K, 3R) -> (N, K, R, 3), written in place
     if m == 4:  # one tile per tile row: the nested kernels
-        _run_f4(view, u, tiles, nested_out)
+        from .winograd_1d_jit import run_f4
+
+        run_f4(view, u, tiles, nested_out)
     else:  # two tiles per tile row: the 2-D pipeline
         winograd_pipeline.run(view, u, (0, 0), (rows, 3), (1, 1), m, out=nested_out)
     return y if 3 * rows == out_len else y[:, :, :out_len]
