@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from convzoo import conv, conv_backward, conv_transpose
-from convzoo.engine import winograd, winograd_1d, winograd_pipeline
+from convzoo.engine import parallel, winograd, winograd_1d, winograd_pipeline
 from convzoo.engine.select import Problem, choose, choose_transpose
 
 pytest.importorskip("numba")
@@ -171,6 +171,37 @@ def test_supports_only_stride_1_dilation_1_single_group_up_to_9_taps():
         Problem((1, 4, 30), (4, 2, 9), (1,), (1,), 2, f32),
     ):
         assert not winograd.supports(bad)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_many_small_chunks_on_any_thread_count(monkeypatch, threads):
+    monkeypatch.setattr(winograd_pipeline, "WORKSPACE_BYTES", 1)  # one tile per chunk
+    monkeypatch.setattr(winograd_pipeline, "MIN_TILES", 1)
+    monkeypatch.setattr(winograd_pipeline, "WEIGHT_GRAD_WORKSPACE_BYTES", 1)
+    x, w = _arrays(3, 4, 5, 29, 9, seed=7)
+    g = np.random.default_rng(8).standard_normal((3, 5, 29))
+    y_ref, dx_ref, dw_ref = _torch(x, w, 4, g)
+    previous = parallel.num_threads()
+    parallel.set_num_threads(threads)
+    try:
+        y = conv(x, w, padding=4, algorithm="winograd_f4")
+        dx, dw, _ = conv_backward(g, x, w, padding=4, algorithm="winograd_f4")
+    finally:
+        parallel.set_num_threads(previous)
+    for got, want in ((y, y_ref), (dx, dx_ref), (dw, dw_ref)):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+
+
+def test_nested_kernels_are_cached_on_disk():
+    from pathlib import Path
+
+    from convzoo.engine import winograd_1d_jit
+
+    x, w = _arrays(1, 2, 2, 20, 9, dtype=np.float32)
+    conv(x, w, padding=4, algorithm="winograd_f4")
+    for kernel in ("input_nested_f4", "output_nested_f4"):
+        cache = Path(getattr(winograd_1d_jit, kernel)._cache.cache_path)
+        assert list(cache.glob(f"winograd_1d_jit.{kernel}-*.nbi")), kernel
 
 
 @pytest.mark.slow
