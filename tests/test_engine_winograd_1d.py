@@ -87,6 +87,20 @@ def test_transposed_convolution_matches_torch(algorithm):
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_non_zero_padding_modes_and_strided_arrays(algorithm):
+    x, w = _arrays(2, 6, 4, 19, 7, seed=9)
+    xs, ws = x[:, ::2, ::-1], w[:, ::2]  # non-contiguous input and weight
+    kw = dict(padding=((3, 2),), padding_mode="reflect")
+    y = conv(xs, ws, algorithm=algorithm, **kw)
+    np.testing.assert_allclose(y, conv(xs, ws, algorithm="gemm", **kw), atol=1e-12)
+    g = np.random.default_rng(10).standard_normal(y.shape)[:, :, ::-1]
+    got = conv_backward(g, xs, ws, algorithm=algorithm, **kw)
+    want = conv_backward(g, xs, ws, algorithm="gemm", **kw)
+    for a, b in zip(got[:2], want[:2], strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+
+
 def test_the_transposed_convolution_uses_the_native_adjoint():
     g, w = np.empty((2, 4, 10)), np.empty((4, 3, 7))
     chosen, native = choose_transpose(g, w, (1,), (1,), 1, (16,), algorithm="winograd_f4")
