@@ -77,13 +77,15 @@ def test_forward_and_gradients_match_torch_in_float64(algorithm, n, c_in, c_out,
     np.testing.assert_allclose(dw, dw_ref, rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("algorithm", ALGORITHMS)
-def test_transposed_convolution_matches_torch(algorithm):
+@pytest.mark.parametrize("stride", [1, 2])  # stride 2: a stride-1 correlation of the
+@pytest.mark.parametrize("algorithm", ALGORITHMS)  # zero-inserted input
+def test_transposed_convolution_matches_torch(algorithm, stride):
     rng = np.random.default_rng(2)
     x = rng.standard_normal((2, 4, 10))
     w = rng.standard_normal((4, 3, 7))  # conv_transpose weight: (C_in, C_out, k)
-    want = F.conv_transpose1d(torch.tensor(x), torch.tensor(w), padding=2).numpy()
-    got = conv_transpose(x, w, padding=2, algorithm=algorithm)
+    kw = dict(stride=stride, padding=2)
+    want = F.conv_transpose1d(torch.tensor(x), torch.tensor(w), **kw).numpy()
+    got = conv_transpose(x, w, algorithm=algorithm, **kw)
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
 
 
