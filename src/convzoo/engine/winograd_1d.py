@@ -324,8 +324,9 @@ def unpadded_transpose(g, w, stride, dilation, groups, padding, spatial, m: int 
     --------
     >>> import numpy as np
     >>> g = np.ones((1, 1, 3))
-    >>> unpadded_transpose(g, np.ones((1, 1, 3)), (1,), (1,), 1, ((1, 1),), (3,))
-    array([[[2., 3., 2.]]])
+    >>> dx = unpadded_transpose(g, np.ones((1, 1, 3)), (1,), (1,), 1, ((1, 1),), (3,))
+    >>> dx.round(9)[0, 0].tolist()
+    [2.0, 3.0, 2.0]
     """
     lo, taps = padding[0][0], w.shape[2]
     return _forward(g, _swap_and_flip(w), taps - 1 - lo, spatial[0], m)
@@ -363,8 +364,9 @@ def unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding, m: int
     --------
     >>> import numpy as np
     >>> x = np.arange(5.0).reshape(1, 1, 5)
-    >>> unpadded_weight_grad(x, np.ones((1, 1, 3)), (3,), (1,), (1,), 1, ((0, 0),))
-    array([[[3., 6., 9.]]])
+    >>> dw = unpadded_weight_grad(x, np.ones((1, 1, 3)), (3,), (1,), (1,), 1, ((0, 0),))
+    >>> dw.round(9)[0, 0].tolist()
+    [3.0, 6.0, 9.0]
     """
     lo, out_len, taps = padding[0][0], g.shape[2], kernel[0]
     view = _nested_view(x, lo, out_len, m)
