@@ -40,7 +40,7 @@ import math
 
 import numpy as np
 
-from . import winograd_1d, winograd_pipeline
+from . import winograd_1d, winograd_3d, winograd_pipeline
 from .gemm import gemm_efficiency
 
 __all__ = [
@@ -85,8 +85,9 @@ TRANSFORMS = {m: tuple(np.array(t, dtype=np.float64) for t in f) for m, f in ((2
 
 
 def supports(problem, m: int = 4) -> bool:
-    """3x3 kernels, 2-D, stride 1, any dilation, one group, numba present; or 1-D kernels of
-    up to 9 taps, stride 1, dilation 1, one group (nested into 3x3: :mod:`.winograd_1d`).
+    """3x3 kernels, 2-D, stride 1, any dilation, one group, numba present; or 3x3x3 kernels,
+    3-D, the same with no dilation along depth (:mod:`.winograd_3d`); or 1-D kernels of up to
+    9 taps, stride 1, dilation 1, one group (nested into 3x3: :mod:`.winograd_1d`).
 
     Examples
     --------
@@ -103,6 +104,8 @@ def supports(problem, m: int = 4) -> bool:
         return winograd_1d.supports(problem, m)
     from .direct import numba_available
 
+    if len(problem.weight_shape) == 5:
+        return winograd_3d.supports(problem) and numba_available()
     return (
         tuple(problem.weight_shape[2:]) == (3, 3)
         and problem.stride == (1, 1)
@@ -112,6 +115,8 @@ def supports(problem, m: int = 4) -> bool:
 
 
 def _tiles(problem, m):
+    if len(problem.weight_shape) == 5:
+        return winograd_3d.tiles(problem, m)
     (oh, ow), (dh, dw) = problem.output_spatial, problem.dilation
     counts = winograd_pipeline.tile_counts
     return problem.input_shape[0] * counts(oh, m, dh) * counts(ow, m, dw)
@@ -141,6 +146,8 @@ def multiplications(problem, m: int = 4) -> dict:
     bt, g, at = TRANSFORMS[m]
     a = m + 2
     c_out, c_in = problem.weight_shape[:2]
+    if len(problem.weight_shape) == 5:  # every output slice reads 3 input slices
+        c_in *= 3
     tiles = _tiles(problem, m)
     elementwise = a * a * c_out * c_in * tiles
 
@@ -188,6 +195,8 @@ def cost(problem, m: int = 4) -> float:
     """
     if len(problem.weight_shape) == 3:
         return winograd_1d.cost(problem, m)
+    if len(problem.weight_shape) == 5:
+        return cost(winograd_3d.cost_problem(problem), m) + winograd_3d.copy_cost(problem)
     a = m + 2
     c_out, c_in = problem.weight_shape[:2]
     tiles = _tiles(problem, m)
@@ -249,9 +258,7 @@ def correlate(xp, w, stride=(1, 1), dilation=(1, 1), groups=1, m: int = 4):
     >>> y.shape, float(y[0, 0, 0, 0]), float(x[0, 0, :3, :3].sum())
     ((1, 1, 4, 4), 63.0, 63.0)
     """
-    if w.ndim == 3:
-        return winograd_1d.unpadded(xp, w, stride, dilation, groups, ((0, 0),), m)
-    return unpadded(xp, w, stride, dilation, groups, ((0, 0), (0, 0)), m)
+    return unpadded(xp, w, stride, dilation, groups, ((0, 0),) * (xp.ndim - 2), m)
 
 
 def unpadded(x, w, stride, dilation, groups, padding, m: int = 4):
@@ -266,8 +273,10 @@ def unpadded(x, w, stride, dilation, groups, padding, m: int = 4):
     >>> y[0, 0].tolist()
     [[4.0, 6.0, 4.0], [6.0, 9.0, 6.0], [4.0, 6.0, 4.0]]
     """
-    if w.ndim == 3:
+    if x.ndim == 3:
         return winograd_1d.unpadded(x, w, stride, dilation, groups, padding, m)
+    if x.ndim == 5:
+        return winograd_3d.unpadded(x, w, stride, dilation, groups, padding, m)
     d = _spatial_dilation(dilation)
     size = [n + lo + hi - 2 * dd for n, (lo, hi), dd in zip(x.shape[2:], padding, d)]
     u = winograd_pipeline.transform_weights(w, m, x.dtype)
@@ -287,8 +296,11 @@ def transpose(g, w, stride, dilation, groups, full_spatial, m: int = 4):
     ...           (1, 1), 1, (3, 3), m=2)[0, 0].tolist()
     [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]]
     """
-    if w.ndim == 3:
+    if g.ndim == 3:
         return winograd_1d.transpose(g, w, stride, dilation, groups, full_spatial, m)
+    if g.ndim == 5:
+        zeros, full = ((0, 0),) * 3, tuple(full_spatial)
+        return winograd_3d.unpadded_transpose(g, w, stride, dilation, groups, zeros, full, m)
     d = _spatial_dilation(dilation)
     u = winograd_pipeline.transform_weights(w, m, g.dtype, flip=True)
     return winograd_pipeline.run(g, u, (2 * d[0], 2 * d[1]), tuple(full_spatial), d, m)
@@ -305,9 +317,10 @@ def unpadded_transpose(g, w, stride, dilation, groups, padding, spatial, m: int 
     ...                    ((1, 1), (1, 1)), (3, 3), m=2)[0, 0, 0].tolist()
     [4.0, 6.0, 4.0]
     """
-    if w.ndim == 3:
-        return winograd_1d.unpadded_transpose(g, w, stride, dilation, groups, padding, spatial,
-                                              m)  # fmt: skip
+    if g.ndim == 3:
+        return winograd_1d.unpadded_transpose(g, w, stride, dilation, groups, padding, spatial, m)
+    if g.ndim == 5:
+        return winograd_3d.unpadded_transpose(g, w, stride, dilation, groups, padding, spatial, m)
     d = _spatial_dilation(dilation)
     u = winograd_pipeline.transform_weights(w, m, g.dtype, flip=True)
     pad = (2 * d[0] - padding[0][0], 2 * d[1] - padding[1][0])
@@ -334,10 +347,8 @@ def weight_grad(xp, g, kernel, stride, dilation, groups, m: int = 4):
     >>> float(dw[0, 0, 0, 0]), float(x[0, 0, :2, :2].sum())
     (10.0, 10.0)
     """
-    if xp.ndim == 3:
-        return winograd_1d.unpadded_weight_grad(xp, g, kernel, stride, dilation, groups,
-                                                ((0, 0),), m)  # fmt: skip
-    return unpadded_weight_grad(xp, g, kernel, stride, dilation, groups, ((0, 0), (0, 0)), m)
+    zeros = ((0, 0),) * (xp.ndim - 2)
+    return unpadded_weight_grad(xp, g, kernel, stride, dilation, groups, zeros, m)
 
 
 def unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding, m: int = 4):
@@ -352,8 +363,9 @@ def unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding, m: int
     [[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]
     """
     if x.ndim == 3:
-        return winograd_1d.unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding,
-                                                m)  # fmt: skip
+        return winograd_1d.unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding, m)
+    if x.ndim == 5:
+        return winograd_3d.unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding, m)
     d = _spatial_dilation(dilation)
     pad = (padding[0][0], padding[1][0])
     return winograd_pipeline.run_weight_grad(x, g, pad, d, m).astype(x.dtype, copy=False)
