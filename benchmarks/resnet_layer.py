@@ -1,8 +1,8 @@
 """The core engine's speed floor: forward of a ResNet 3x3 layer against PyTorch CPU.
 
 N=8, 64 -> 64 channels, 56x56, padding 1, float32. Interleaved runs (the order rotates each
-repeat; each timed call after a settle pause and one untimed call, as in
-``convzoo.bench.measure``), medians, same thread count for both; prints convzoo / PyTorch
+repeat; each timed call after 0.2 s of untimed back-to-back calls of the same function,
+as in ``convzoo.bench.measure``), medians, same thread count for both; prints convzoo / PyTorch
 time ratios for ``algorithm="auto"`` and for the im2col GEMM path.
 
     python benchmarks/resnet_layer.py --repeats 21

@@ -266,12 +266,12 @@ def _forward(x, w, lo: int, out_len: int, m: int):
     rows = m * tiles
     y = np.empty((n, k_out, 3 * rows), dtype=x.dtype)
     nested_out = y.reshape(n, k_out, rows, 3)  # (N, K, 3R) -> (N, K, R, 3), written in place
+    transforms = None
     if m == 4:  # one tile per tile row: the nested kernels
-        from .winograd_1d_jit import run_f4
+        from .winograd_1d_jit import input_nested_f4, output_nested_f4
 
-        run_f4(view, u, tiles, nested_out)
-    else:  # two tiles per tile row: the 2-D pipeline
-        winograd_pipeline.run(view, u, (0, 0), (rows, 3), (1, 1), m, out=nested_out)
+        transforms = (input_nested_f4, output_nested_f4)
+    winograd_pipeline.run(view, u, (0, 0), (rows, 3), (1, 1), m, nested_out, transforms)
     return y if 3 * rows == out_len else y[:, :, :out_len]
 
 

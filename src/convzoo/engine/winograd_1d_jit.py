@@ -1,10 +1,10 @@
-"""numba kernels of the nested 1-D Winograd F(4x4, 3x3) and their forward pipeline
-(see :mod:`.winograd_1d`).
+"""numba kernels of the nested 1-D Winograd F(4x4, 3x3) (see :mod:`.winograd_1d`).
 
 The 2-D kernels of :mod:`.winograd_jit` work on the nested view too, but a nested 2-D
 problem is one tile wide: their per-row bookkeeping (one row slice per tile row, cell and
 channel) then costs more than the transforms. These kernels take the same arguments as
-those of :mod:`.winograd_jit` (so :func:`.winograd_pipeline.run_weight_grad` can run them)
+those of :mod:`.winograd_jit` (so :func:`.winograd_pipeline.run` and ``run_weight_grad``
+run them)
 for the one layout they serve: no padding or dilation, one tile per tile row, so tile ``T``
 of signal ``n`` (tile row ``n * th + T``) is the 6x6 block ``X[n, c, 4T + i, j]`` of the
 nested view and its kept outputs the 4x3 block ``Y[n, k, 4T + i, r]``, read and written
@@ -19,15 +19,11 @@ arXiv:1509.09308.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
-from . import blas, winograd_pipeline
-from .parallel import num_threads, parallel_for
 from .winograd_jit import _OPTIONS, a4, at4, bt4, njit
 
-__all__ = ["input_nested_f4", "output_nested_f4", "grad_nested_f4", "run_f4"]
+__all__ = ["KERNELS", "input_nested_f4", "output_nested_f4", "grad_nested_f4"]
 
 
 @njit(**_OPTIONS)
@@ -92,46 +88,3 @@ def grad_nested_f4(g, row0, row1, th, d, dst, z):
 
 #: ``(input, output, output-gradient)`` kernels of the nested F(4x4, 3x3).
 KERNELS = (input_nested_f4, output_nested_f4, grad_nested_f4)
-
-
-def run_f4(view, u, th: int, y) -> None:
-    """The pipeline of :func:`.winograd_pipeline.run` with the nested kernels: chunks of
-    tiles (one per tile row), one chunk per thread at a time, each transformed, multiplied
-    by ``u`` (single-threaded BLAS) and transformed back into ``y`` (N, K, 4 * th, 3).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from convzoo.engine import winograd_pipeline
-    >>> u = winograd_pipeline.transform_weights(np.ones((1, 1, 3, 3)), 4, np.float64)
-    >>> view = np.lib.stride_tricks.as_strided(np.arange(21.0), (1, 1, 6, 6), (0, 0, 24, 8))
-    >>> y = np.empty((1, 1, 4, 3))
-    >>> run_f4(view, u, 1, y)
-    >>> np.round(y[0, 0, 0], 9).tolist(), [float(sum(range(t, t + 9))) for t in range(3)]
-    ([36.0, 45.0, 54.0], [36.0, 45.0, 54.0])
-    """
-    n, c_in = view.shape[:2]
-    k_out, total = u.shape[1], n * th
-    tile_bytes = 36 * (c_in + k_out) * view.itemsize
-    threads = num_threads() if blas.threads_available() else 1
-    most = max(winograd_pipeline.WORKSPACE_BYTES // tile_bytes, winograd_pipeline.MIN_TILES)
-    step = winograd_pipeline.chunk_rows(total, threads, most)
-    starts = list(range(0, total, step))
-    claim = itertools.count()  # next chunk to take (dynamic: threads may run unevenly)
-
-    def worker(first, last):
-        v_buf = np.empty(36 * c_in * step, dtype=view.dtype)
-        m_buf = np.empty(36 * k_out * step, dtype=view.dtype)
-        for index in claim:
-            if index >= len(starts):
-                return
-            row0 = starts[index]
-            row1 = min(total, row0 + step)
-            v = v_buf[: 36 * c_in * (row1 - row0)].reshape(36, c_in, row1 - row0)
-            mm = m_buf[: 36 * k_out * (row1 - row0)].reshape(36, k_out, row1 - row0)
-            input_nested_f4(view, row0, row1, th, 0, 1, 0, 1, 1, v)
-            np.matmul(u, v, out=mm)  # (36, K, C) @ (36, C, T) -> (36, K, T)
-            output_nested_f4(mm, row0, row1, th, 1, None, y)
-
-    with blas.single_threaded():
-        parallel_for(worker, min(threads, len(starts)))

@@ -116,15 +116,16 @@ def chunk_rows(rows: int, threads: int, most: int) -> int:
     return max(1, math.ceil(rows / (threads * per_thread)))
 
 
-def run(x, u, pad, out_shape, d, m, out=None):
+def run(x, u, pad, out_shape, d, m, out=None, transforms=None):
     """``y[n, k, o] = sum_{c, t} x[n, c, o - pad + d*t] w[k, c, t]``, cells of ``x`` outside
     it being zero, with ``u = transform_weights(w)``.
 
     ``x`` (N, C, H, W), ``u`` (a*a, K, C), ``pad`` the (top, left) offsets (negative: crop),
     ``out_shape`` (OH, OW), ``d`` the (row, column) dilation; returns (N, K, OH, OW), written
     into ``out`` if given. ``x`` and ``out`` may be strided views (rows of unit stride are
-    read and written in place; the 3-D and 1-D drivers in :mod:`.winograd_nd` pass slices
-    and overlapping views).
+    read and written in place; :mod:`.winograd_3d` and :mod:`.winograd_1d` pass slices and
+    overlapping views). ``transforms``, if given, replaces the ``(input, output)`` kernels
+    (:mod:`.winograd_1d_jit`'s for the nested 1-D layout).
     Chunks of tile rows go to threads; each runs transform, products and inverse transform
     on its chunk with single-threaded BLAS (:func:`.blas.single_threaded`).
 
@@ -137,9 +138,11 @@ def run(x, u, pad, out_shape, d, m, out=None):
     [[4.0, 6.0, 4.0], [6.0, 9.0, 6.0], [4.0, 6.0, 4.0]]
     """
     input_transform, output_transform, _, _ = kernels(m)
+    if transforms is not None:
+        input_transform, output_transform = transforms
     if x.strides[-1] != x.itemsize:
         x = np.ascontiguousarray(x)
-    n, c_in, _, width = x.shape
+    n, c_in = x.shape[:2]
     a, k_out = m + 2, u.shape[1]
     (oh, ow), (dh, dw) = out_shape, d
     th, tw = tile_counts(oh, m, dh), tile_counts(ow, m, dw)
