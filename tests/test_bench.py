@@ -115,3 +115,25 @@ def test_interleaved_samples_settle_runs_the_same_function_back_to_back(monkeypa
     events.clear()
     measure.interleaved_samples(fns, 1, warmup=0)
     assert events == ["a", "b"]  # settle defaults to neither pause nor extra call
+
+
+def test_interleaved_samples_idle_pauses_then_makes_one_untimed_call(monkeypatch):
+    events = []
+    monkeypatch.setattr(measure.time, "sleep", lambda s: events.append(("sleep", s)))
+    fns = {"a": lambda: events.append("a"), "b": lambda: events.append("b")}
+    samples = measure.interleaved_samples(fns, 2, warmup=0, settle=0.5, idle=True)
+    assert len(samples["a"]) == len(samples["b"]) == 2
+    assert events == [("sleep", 0.5), "a", "a", ("sleep", 0.5), "b", "b",
+                      ("sleep", 0.5), "b", "b", ("sleep", 0.5), "a", "a"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("argv", "text"),
+    [((), "after 0 ms of untimed calls of the same function"),
+     (("--idle",), "after a 0 ms pause and one untimed call (--idle)")],
+)  # fmt: skip
+def test_report_says_how_each_timed_call_was_prepared(tmp_path, capsys, argv, text):
+    code = run_cli(_args("--quick", "--repeats", "1", "--settle", "0", "--no-memory", "--layers",
+                         "quick_3x3", "--out", str(tmp_path), *argv))  # fmt: skip
+    assert code == 0
+    assert f"each timed call {text})" in (tmp_path / "results.md").read_text()

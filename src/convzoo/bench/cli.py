@@ -27,6 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "call, so the other library's worker threads are idle and the cores busy (default 0.2)",
     )
     parser.add_argument(
+        "--idle",
+        action="store_true",
+        help="pause for the settle time before each timed call instead (then one untimed "
+        "call): the earlier method, which times the machine waking from idle",
+    )
+    parser.add_argument(
         "--out", default=None, help="directory for results.md, results.csv and roofline.png"
     )
     parser.add_argument("--list", action="store_true", help="list the suite's layers and exit")
@@ -55,7 +61,7 @@ def run_cli(args) -> int:
     settings = runner.Settings(
         repeats=args.repeats, numpy_repeats=args.numpy_repeats, threads=args.threads,
         quick=args.quick, only=args.layers, batch=args.batch, memory=not args.no_memory,
-        settle=args.settle,
+        settle=args.settle, idle=args.idle,
     )  # fmt: skip
     try:
         from tqdm import tqdm

@@ -47,8 +47,11 @@ __all__ = [
 SETTLE_SECONDS = 0.2
 
 
-def _time(fn, settle: float = 0.0) -> float:
-    if settle:
+def _time(fn, settle: float = 0.0, idle: bool = False) -> float:
+    if settle and idle:  # the previous method: a pause, then one untimed call
+        time.sleep(settle)
+        fn()
+    elif settle:
         end = time.perf_counter() + settle
         fn()  # at least one call; then more until the settle time has passed
         while time.perf_counter() < end:
@@ -71,10 +74,14 @@ def interleaved_medians(fns: dict, repeats: int, warmup: int = 1) -> dict:
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def interleaved_samples(fns: dict, repeats: int, warmup: int = 1, settle: float = 0.0) -> dict:
+def interleaved_samples(
+    fns: dict, repeats: int, warmup: int = 1, settle: float = 0.0, idle: bool = False
+) -> dict:
     """Seconds of every timed call of each callable; rounds rotate the order of the callables.
     With ``settle > 0`` each timed call follows untimed calls of the same callable, back to
-    back, for ``settle`` seconds (at least one).
+    back, for ``settle`` seconds (at least one); with ``idle`` instead after a pause of
+    ``settle`` seconds and one untimed call (this benchmark's earlier method, kept to show
+    the effect of waking from idle).
 
     Examples
     --------
@@ -90,7 +97,7 @@ def interleaved_samples(fns: dict, repeats: int, warmup: int = 1, settle: float 
     for r in range(repeats):
         order = names[r % len(names) :] + names[: r % len(names)]
         for name in order:
-            samples[name].append(_time(fns[name], settle))
+            samples[name].append(_time(fns[name], settle, idle))
     return samples
 
 

@@ -81,14 +81,21 @@ def to_markdown(rows, roofs, settings=None) -> str:
     if settings is not None:
         how = (
             f"Batch {settings.batch}, float32, {settings.repeats} interleaved repeats (median, "
-            f"each timed call after {1e3 * getattr(settings, 'settle', 0.0):g} ms of untimed calls "
-            "of the same function), "
+            f"each timed call {_settle_text(settings)}), "
             f"textbook {settings.numpy_repeats} run(s). Ratio = convzoo time / PyTorch time "
             "(< 1: convzoo faster). ✗ = misses its target. Backward = input + weight gradients "
             "(PyTorch: its backward pass alone, on a recorded graph). Peak MiB = tracemalloc "
             "high-water mark of one call (output included).\n"
         )
     return "\n".join(lines) + "\n" + gm + "\n" + misses + machine + "\n" + how
+
+
+def _settle_text(settings) -> str:
+    """How each timed call was prepared (see :func:`.measure.interleaved_samples`)."""
+    ms = 1e3 * getattr(settings, "settle", 0.0)
+    if getattr(settings, "idle", False):
+        return f"after a {ms:g} ms pause and one untimed call (--idle)"
+    return f"after {ms:g} ms of untimed calls of the same function"
 
 
 def roofline_png(rows, roofs, path) -> None:

@@ -33,7 +33,7 @@ class Settings:
     """Benchmark settings (plain attributes)."""
 
     def __init__(self, repeats=7, numpy_repeats=1, threads=None, quick=False, only=None,
-                 batch=None, memory=True, settle=None):  # fmt: skip
+                 batch=None, memory=True, settle=None, idle=False):  # fmt: skip
         self.repeats = repeats
         self.numpy_repeats = numpy_repeats
         self.threads = threads or os.cpu_count() or 1
@@ -42,6 +42,7 @@ class Settings:
         self.batch = batch or (2 if quick else BATCH)
         self.memory = memory
         self.settle = measure.SETTLE_SECONDS if settle is None else settle
+        self.idle = idle
 
 
 def set_threads(threads: int) -> dict:
@@ -103,6 +104,7 @@ def run_layer(layer, settings: Settings, roofs: dict, rng_seed: int = 0) -> dict
             {"convzoo": ops[f"convzoo_{phase}"], "torch": ops[f"torch_{phase}"]},
             settings.repeats,
             settle=settings.settle,
+            idle=settings.idle,
         )
         times = {name: statistics.median(values) for name, values in samples.items()}
         numpy_time = measure.interleaved_medians(
