@@ -28,6 +28,10 @@ Gradients use the same machinery: the input gradient of a 3x3 stride-1 correlati
 adjoint, ``dW = G^T [sum over tiles (A dY A^T) * (B^T d B)] G`` (Lavin & Gray, section 5;
 :func:`weight_grad`).
 
+Other ranks reuse the same 2-D pipeline: a 3x3x3 layer is a sum over its depth taps of 2-D
+runs (:mod:`.winograd_3d`), a 1-D kernel of up to 9 taps is nested into a 3x3 one
+(:mod:`.winograd_1d`); every function below hands those problems to its module.
+
 References
 ----------
 Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", CVPR 2016,
