@@ -84,8 +84,9 @@ def load_planes(buf, x, b, first, top, pw, sh):
 
 
 @_jit
-def correlate_plane(out, flat, wk, offsets):
-    # out (rows * Wq, flat) += sum over taps of wk[i, j] * flat[p + offsets[i, j]]
+def correlate_plane(out, flat, wk, offsets, first):
+    # out (rows * Wq, flat) += sum over taps of wk[i, j] * flat[p + offsets[i, j]]; with
+    # `first`, out = that sum (no zeroing pass, no read of out)
     kh, kw = wk.shape
     n = out.shape[0]
     if kh == 3 and kw == 3:  # one pass, nine terms, one source pointer: vectorises
@@ -96,12 +97,15 @@ def correlate_plane(out, flat, wk, offsets):
         w10, w11, w12 = wk[1, 0], wk[1, 1], wk[1, 2]
         w20, w21, w22 = wk[2, 0], wk[2, 1], wk[2, 2]
         for p in range(np.uint64(n)):
-            out[p] += (
+            total = (
                 w00 * flat[p + o00] + w01 * flat[p + o01] + w02 * flat[p + o02]
                 + w10 * flat[p + o10] + w11 * flat[p + o11] + w12 * flat[p + o12]
                 + w20 * flat[p + o20] + w21 * flat[p + o21] + w22 * flat[p + o22]
             )  # fmt: skip
+            out[p] = total if first else out[p] + total  # `first`: hoisted out of the loop
         return
+    if first:
+        out[:] = 0
     for i in range(kh):  # any other kernel: one long pass per tap
         for j in range(kw):
             wv, s = wk[i, j], flat[offsets[i, j] :]
@@ -130,9 +134,8 @@ def flat_forward(start, stop, x, w, sh, step, dh, dw, ph, pw, row0, y, per_group
         b, grp = job // groups, job % groups
         load_planes(buf, x, b, grp * c_group, row0 * sh - ph, pw, sh)
         for o in range(grp * per_group, (grp + 1) * per_group):
-            out[:] = 0
             for ci in range(c_group):
-                correlate_plane(out, buf[ci].reshape(buf[ci].size), w[o, ci], offsets)
+                correlate_plane(out, buf[ci].reshape(buf[ci].size), w[o, ci], offsets, ci == 0)
             for r in range(rows):
                 gather(y[b, o, r], out[r * wq :], ow, step)
 
