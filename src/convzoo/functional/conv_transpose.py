@@ -7,9 +7,10 @@ kernel, scaled by its value, onto the output at ``stride`` spacing; overlapping 
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import engine
 from .._validate import as_float_arrays
-from ..padding import pad
 from ..spec import make_spec
 from ._common import add_bias, bias_grad, check_bias, check_grad_output, passes_non_finite
 
@@ -156,10 +157,19 @@ def conv_transpose_backward(
         groups=groups, transposed=True, output_padding=output_padding, output_size=output_size,
     )  # fmt: skip
     check_grad_output(func, grad_output, spec.output_shape)
-    s, d, g = spec.stride, spec.dilation, spec.groups
-    full = pad(grad_output, spec.padding)  # undo the crop: (N, C_out, *padded_spatial)
-    in_spatial = tuple(slice(0, n) for n in spec.input_spatial)
-    grad_input = engine.correlate(full, weight, s, d, g, algorithm, func)[(Ellipsis, *in_spatial)]
-    grad_weight = engine.correlate_weight_grad(full, x, spec.kernel_size, s, d, g, algorithm, func)
+    # The adjoint of a transposed convolution is the forward convolution of grad_output with
+    # the same weight, zero-padded by the transposed one's crop (implicitly, by the engine):
+    # its output covers the input grid (more when output_padding >= stride, allowed when
+    # the dilation is larger), and the weight gradient is that convolution's.
+    adjoint = make_spec(
+        func, grad_output.shape, weight.shape, stride=spec.stride, padding=spec.padding,
+        dilation=spec.dilation, groups=spec.groups,
+    )  # fmt: skip
+    in_spatial = (Ellipsis, *(slice(0, n) for n in spec.input_spatial))
+    grad_input = engine.forward(grad_output, weight, adjoint, algorithm, func)[in_spatial]
+    if grad_input.shape != adjoint.output_shape:  # the extra outputs' gradient: zero
+        x = np.pad(x, [(0, 0), (0, 0)] + [(0, n - len_) for n, len_ in
+                                          zip(adjoint.output_shape[2:], x.shape[2:])])  # fmt: skip
+    grad_weight = engine.weight_grad(grad_output, x, adjoint, algorithm, func)
     results = (grad_input, grad_weight, bias_grad(grad_output))
     return tuple(a.astype(dtype, copy=False) for a in results)
