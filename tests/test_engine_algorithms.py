@@ -339,3 +339,41 @@ def test_set_num_threads_rejects_zero():
 
     with pytest.raises(ValueError, match="set_num_threads: threads must be a positive int; got 0"):
         parallel.set_num_threads(0)
+
+
+@pytest.mark.parametrize("algorithm", ["auto", "gemm", "winograd_f4", "direct"])
+@pytest.mark.parametrize(
+    ("x_shape", "w_shape", "kw"),
+    [((0, 4, 50), (3, 4, 9), dict(padding=4)),
+     ((0, 4, 9, 8), (3, 4, 3, 3), dict(padding=1)),
+     ((0, 4, 9, 8), (4, 1, 3, 3), dict(padding=1, stride=2, groups=4)),
+     ((0, 4, 6, 6, 6), (3, 4, 3, 3, 3), dict(padding=1))],
+    ids=["1d", "2d", "2d-depthwise-s2", "3d"],
+)  # fmt: skip
+def test_an_empty_batch_gives_empty_results_and_zero_weight_gradients(
+    algorithm, x_shape, w_shape, kw
+):
+    x, w = np.zeros(x_shape), np.ones(w_shape)
+    nd = len(x_shape) - 2
+    padded = tuple(n + 2 * kw["padding"] for n in x_shape[2:])
+    problem = Problem((0, 4, *padded), w_shape, (kw.get("stride", 1),) * nd, (1,) * nd,
+                      kw.get("groups", 1), x.dtype)  # fmt: skip
+    if algorithm != "auto" and not ALGORITHMS[algorithm].supports(problem):
+        with pytest.raises(ValueError, match=f"algorithm='{algorithm}' does not support"):
+            conv(x, w, algorithm=algorithm, **kw)
+        return
+    fn = {3: F.conv1d, 4: F.conv2d, 5: F.conv3d}[len(x_shape)]
+    want = fn(torch.zeros(x_shape, dtype=torch.float64), torch.from_numpy(w), **kw).shape
+    y = conv(x, w, algorithm=algorithm, **kw)
+    assert y.shape == tuple(want)
+    gx, gw, gb = conv_backward(y, x, w, algorithm=algorithm, **kw)
+    assert gx.shape == x.shape and gb.shape == (w_shape[0],)
+    np.testing.assert_array_equal(gw, np.zeros(w_shape))
+    groups = kw.get("groups", 1)
+    wt = np.ones((w_shape[1] * groups, w_shape[0] // groups, *w_shape[2:]))
+    xt = np.zeros((0, wt.shape[0], *x_shape[2:]))
+    t = conv_transpose(xt, wt, algorithm=algorithm, **kw)
+    gxt, gwt, _ = convzoo.conv_transpose_backward(np.zeros(t.shape), xt, wt, algorithm=algorithm,
+                                                  **kw)  # fmt: skip
+    assert gxt.shape == xt.shape
+    np.testing.assert_array_equal(gwt, np.zeros(wt.shape))

@@ -185,6 +185,8 @@ def choose(
     problem: Problem, algorithm: str = "auto", func: str = "conv", weight_grad: bool = False
 ) -> Algorithm:
     """The algorithm to use for ``problem``: the named one, or the cheapest that supports it.
+    A problem with nothing to compute (an empty batch or channel axis) goes to the reference
+    loops, which return the empty or all-zero result (after a forced algorithm's own check).
 
     Examples
     --------
@@ -192,8 +194,12 @@ def choose(
     >>> p = Problem((1, 3, 8, 8), (4, 3, 3, 3), (1, 1), (1, 1), 1, np.dtype("float64"))
     >>> choose(p, "reference").name
     'reference'
+    >>> choose(Problem((0, 3, 8, 8), (4, 3, 3, 3), (1, 1), (1, 1), 1, np.dtype("float64"))).name
+    'reference'
     """
     if algorithm == "auto":
+        if problem.macs == 0:
+            return ALGORITHMS["reference"]
         usable = [a for a in ALGORITHMS.values() if a.supports(problem)]
         return min(usable, key=lambda a: a.grad_cost(problem) if weight_grad else a.cost(problem))
     if algorithm not in ALGORITHMS:
@@ -207,7 +213,7 @@ def choose(
             f"(kernel {problem.weight_shape[2:]}, stride {problem.stride}, dilation "
             f"{problem.dilation}, groups {problem.groups}); use algorithm='auto'"
         )
-    return chosen
+    return ALGORITHMS["reference"] if problem.macs == 0 else chosen
 
 
 def _problem(xp, w, stride, dilation, groups):
@@ -259,6 +265,8 @@ def choose_transpose(g, w, stride, dilation, groups, full_spatial, algorithm="au
         g.dtype,
     )
     derived = _adjoint_problem(g, w, stride, dilation, groups, full_spatial)
+    if forward.macs == 0:  # nothing to compute: see choose()
+        return choose(derived, algorithm, func), False
     if algorithm != "auto":
         chosen = ALGORITHMS.get(algorithm)
         if chosen is not None and chosen.transpose is not None and chosen.supports(forward):
