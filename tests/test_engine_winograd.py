@@ -113,7 +113,7 @@ def test_single_threaded_blas_restores_the_thread_count():
 def test_auto_uses_winograd_for_resnet_forward_and_input_gradient():
     p = Problem((8, 64, 58, 58), (64, 64, 3, 3), (1, 1), (1, 1), 1, np.dtype("float32"))
     assert choose(p).name.startswith("winograd")
-    g, w = np.empty((8, 64, 56, 56), np.float32), np.empty((64, 64, 3, 3), np.float32)
+    g, w = np.zeros((8, 64, 56, 56), np.float32), np.zeros((64, 64, 3, 3), np.float32)
     chosen, native = choose_transpose(g, w, (1, 1), (1, 1), 1, (58, 58))
     assert chosen.name.startswith("winograd") and native
 

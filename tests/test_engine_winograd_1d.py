@@ -104,7 +104,7 @@ def test_non_zero_padding_modes_and_strided_arrays(algorithm):
 
 
 def test_the_transposed_convolution_uses_the_native_adjoint():
-    g, w = np.empty((2, 4, 10)), np.empty((4, 3, 7))
+    g, w = np.zeros((2, 4, 10)), np.zeros((4, 3, 7))
     chosen, native = choose_transpose(g, w, (1,), (1,), 1, (16,), algorithm="winograd_f4")
     assert (chosen.name, native) == ("winograd_f4", True)
 
@@ -138,7 +138,7 @@ def test_auto_picks_winograd_f4_for_the_benchmark_layer():
     p = Problem((8, 128, 2056), (128, 128, 9), (1,), (1,), 1, np.dtype("float32"))
     assert choose(p).name == "winograd_f4"
     assert choose(p, weight_grad=True).name == "winograd_f4"
-    g, w = np.empty((8, 128, 2048), np.float32), np.empty((128, 128, 9), np.float32)
+    g, w = np.zeros((8, 128, 2048), np.float32), np.zeros((128, 128, 9), np.float32)
     chosen, native = choose_transpose(g, w, (1,), (1,), 1, (2056,))
     assert (chosen.name, native) == ("winograd_f4", True)
 

@@ -80,7 +80,7 @@ def test_auto_uses_winograd_for_the_benchmark_conv3d_layer():
     p = Problem((8, 64, 18, 58, 58), (64, 64, 3, 3, 3), (1,) * 3, (1,) * 3, 1, np.dtype("float32"))
     assert choose(p).name == "winograd_f4"
     assert choose(p, weight_grad=True).name == "winograd_f4"
-    g, w = np.empty((8, 64, 16, 56, 56), np.float32), np.empty((64, 64, 3, 3, 3), np.float32)
+    g, w = np.zeros((8, 64, 16, 56, 56), np.float32), np.zeros((64, 64, 3, 3, 3), np.float32)
     chosen, native = choose_transpose(g, w, (1,) * 3, (1,) * 3, 1, (18, 58, 58))
     assert chosen.name == "winograd_f4" and native
 

@@ -9,6 +9,7 @@ convolutions and input gradients go through the same selection (see :mod:`.adjoi
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Callable
@@ -19,6 +20,7 @@ import numpy as np
 from ..padding import pad, pad_adjoint, pads_with_zeros
 from . import direct, fft, gemm, reference, winograd
 from .adjoint import dilate_and_pad, transpose_weight
+from .finite import all_finite
 
 __all__ = [
     "Problem",
@@ -95,6 +97,9 @@ class Algorithm:
     unpadded: Callable | None = None
     unpadded_transpose: Callable | None = None
     unpadded_weight_grad: Callable | None = None
+    #: Its transforms mix cells of different windows (Winograd, FFT): a NaN or inf would reach
+    #: outputs whose windows do not hold it, so non-finite data goes to GEMM (:mod:`.finite`).
+    mixes_windows: bool = False
 
     def grad_cost(self, problem: Problem) -> float:
         """Estimated cost of :attr:`weight_grad` on ``problem``."""
@@ -172,21 +177,32 @@ for _m in (2, 4):
             unpadded=functools.partial(winograd.unpadded, m=_m),
             unpadded_transpose=functools.partial(winograd.unpadded_transpose, m=_m),
             unpadded_weight_grad=functools.partial(winograd.unpadded_weight_grad, m=_m),
+            mixes_windows=True,
         )
     )
 
 
 register(
-    Algorithm("fft", fft.correlate, fft.correlate_weight_grad, supports=fft.supports, cost=fft.cost)
+    Algorithm(
+        "fft",
+        fft.correlate,
+        fft.correlate_weight_grad,
+        supports=fft.supports,
+        cost=fft.cost,
+        mixes_windows=True,
+    )  # fmt: skip
 )
 
 
 def choose(
-    problem: Problem, algorithm: str = "auto", func: str = "conv", weight_grad: bool = False
-) -> Algorithm:
+    problem: Problem, algorithm: str = "auto", func: str = "conv", weight_grad: bool = False,
+    data: tuple = (),
+) -> Algorithm:  # fmt: skip
     """The algorithm to use for ``problem``: the named one, or the cheapest that supports it.
     A problem with nothing to compute (an empty batch or channel axis) goes to the reference
     loops, which return the empty or all-zero result (after a forced algorithm's own check).
+    If ``data`` (the arrays the computation reads) holds a NaN or inf and the choice mixes
+    windows, GEMM computes it instead (:mod:`.finite`).
 
     Examples
     --------
@@ -201,7 +217,8 @@ def choose(
         if problem.macs == 0:
             return ALGORITHMS["reference"]
         usable = [a for a in ALGORITHMS.values() if a.supports(problem)]
-        return min(usable, key=lambda a: a.grad_cost(problem) if weight_grad else a.cost(problem))
+        best = min(usable, key=lambda a: a.grad_cost(problem) if weight_grad else a.cost(problem))
+        return _within_windows(best, data)
     if algorithm not in ALGORITHMS:
         raise ValueError(
             f"{func}: algorithm must be 'auto' or one of {sorted(ALGORITHMS)}; got {algorithm!r}"
@@ -213,7 +230,14 @@ def choose(
             f"(kernel {problem.weight_shape[2:]}, stride {problem.stride}, dilation "
             f"{problem.dilation}, groups {problem.groups}); use algorithm='auto'"
         )
-    return ALGORITHMS["reference"] if problem.macs == 0 else chosen
+    return ALGORITHMS["reference"] if problem.macs == 0 else _within_windows(chosen, data)
+
+
+def _within_windows(chosen: Algorithm, data) -> Algorithm:
+    """``chosen``, or GEMM if ``chosen`` mixes windows and ``data`` is not all finite."""
+    if chosen.mixes_windows and not all_finite(*data):
+        return ALGORITHMS["gemm"]
+    return chosen
 
 
 def _problem(xp, w, stride, dilation, groups):
@@ -229,7 +253,7 @@ def correlate(xp, w, stride, dilation, groups, algorithm="auto", func="conv"):
     >>> correlate(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), (1, 1), (1, 1), 1)[0, 0, 0]
     array([9., 9., 9.])
     """
-    chosen = choose(_problem(xp, w, stride, dilation, groups), algorithm, func)
+    chosen = choose(_problem(xp, w, stride, dilation, groups), algorithm, func, data=(xp, w))
     return chosen.correlate(xp, w, stride, dilation, groups)
 
 
@@ -254,8 +278,27 @@ def choose_transpose(g, w, stride, dilation, groups, full_spatial, algorithm="au
     algorithm has one (``direct=True``), else the algorithm run on the zero-inserted problem.
 
     With ``'auto'`` every way is costed: native kernels at the forward problem's cost, the
-    derived way at the cost of the (larger, stride-1) problem it really computes.
+    derived way at the cost of the (larger, stride-1) problem it really computes. Non-finite
+    data go to GEMM (:mod:`.finite`): a non-finite ``g`` when the choice mixes windows; a
+    non-finite ``w`` always, to its col2im, which multiplies real outputs only (every
+    correlation form of the adjoint multiplies ``w`` by padding zeros: 0 * NaN is NaN).
     """
+    chosen, native = _transpose_choice(g, w, stride, dilation, groups, full_spatial, algorithm,
+                                       func)  # fmt: skip
+    if chosen.name == "reference":
+        return chosen, native
+    if not all_finite(w):  # w is small: checking it costs nothing
+        return _GEMM_COL2IM, True
+    if chosen.mixes_windows and not all_finite(g):
+        return ALGORITHMS["gemm"], True
+    return chosen, native
+
+
+#: GEMM with col2im as its only adjoint (no flipped-kernel correlation over zero padding).
+_GEMM_COL2IM = dataclasses.replace(ALGORITHMS["gemm"], unpadded_transpose=None)
+
+
+def _transpose_choice(g, w, stride, dilation, groups, full_spatial, algorithm, func):
     forward = Problem(
         (g.shape[0], w.shape[1] * groups, *full_spatial),
         tuple(w.shape),
@@ -312,12 +355,29 @@ def correlate_weight_grad(xp, g, kernel, stride, dilation, groups, algorithm="au
     """
     w_shape = (g.shape[1], xp.shape[1] // groups, *kernel)
     problem = Problem(xp.shape, w_shape, tuple(stride), tuple(dilation), groups, xp.dtype)
-    chosen = choose(problem, algorithm, func, weight_grad=True)
-    return chosen.weight_grad(xp, g, kernel, stride, dilation, groups)
+    chosen = choose(problem, algorithm, func, weight_grad=True, data=(xp, g))
+    dw = chosen.weight_grad(xp, g, kernel, stride, dilation, groups)
+    if _spread_non_finite(chosen, dw):
+        return gemm.correlate_weight_grad(xp, g, kernel, stride, dilation, groups)
+    return dw
+
+
+def _spread_non_finite(chosen: Algorithm, dw) -> bool:
+    """Whether a weight gradient may hold NaN or inf that the data put in other entries.
+    Algorithms that mix windows never get non-finite data (:func:`choose`); the direct
+    kernels' dot products also run over spare cells (zero times inf is NaN), so any
+    non-finite ``dw`` not from GEMM or the loops (a check of the small result, not of the
+    data) is recomputed by GEMM."""
+    return chosen.name not in ("gemm", "reference") and not np.isfinite(dw).all()
 
 
 def _padded_shape(shape, padding) -> tuple[int, ...]:
     return (*shape[:2], *(n + lo + hi for n, (lo, hi) in zip(shape[2:], padding, strict=True)))
+
+
+def _fill(spec) -> np.ndarray:
+    """The constant padding value (0 for other modes), as data the choice must respect."""
+    return np.asarray(spec.padding_value if spec.padding_mode == "constant" else 0.0, float)
 
 
 def forward(x, w, spec, algorithm="auto", func="conv"):
@@ -334,7 +394,7 @@ def forward(x, w, spec, algorithm="auto", func="conv"):
     """
     s, d, g, pads = spec.stride, spec.dilation, spec.groups, spec.padding
     problem = Problem(_padded_shape(x.shape, pads), w.shape, s, d, g, x.dtype)
-    chosen = choose(problem, algorithm, func)
+    chosen = choose(problem, algorithm, func, data=(x, w, _fill(spec)))
     if chosen.unpadded is not None and pads_with_zeros(spec.padding_mode, spec.padding_value):
         return chosen.unpadded(x, w, s, d, g, pads)
     return chosen.correlate(pad(x, pads, spec.padding_mode, spec.padding_value), w, s, d, g)
@@ -378,10 +438,15 @@ def weight_grad(x, grad_output, spec, algorithm="auto", func="conv"):
     s, d, g, pads, kernel = spec.stride, spec.dilation, spec.groups, spec.padding, spec.kernel_size
     w_shape = (grad_output.shape[1], x.shape[1] // g, *kernel)
     problem = Problem(_padded_shape(x.shape, pads), w_shape, s, d, g, x.dtype)
-    chosen = choose(problem, algorithm, func, weight_grad=True)
-    if chosen.unpadded_weight_grad is not None and pads_with_zeros(
-        spec.padding_mode, spec.padding_value
-    ):
-        return chosen.unpadded_weight_grad(x, grad_output, kernel, s, d, g, pads)
+    chosen = choose(problem, algorithm, func, weight_grad=True, data=(x, grad_output, _fill(spec)))
+    zero = pads_with_zeros(spec.padding_mode, spec.padding_value)
+    if chosen.unpadded_weight_grad is not None and zero:
+        dw = chosen.unpadded_weight_grad(x, grad_output, kernel, s, d, g, pads)
+        if _spread_non_finite(chosen, dw):  # see _spread_non_finite
+            return gemm.unpadded_weight_grad(x, grad_output, kernel, s, d, g, pads)
+        return dw
     xp = pad(x, pads, spec.padding_mode, spec.padding_value)
-    return chosen.weight_grad(xp, grad_output, kernel, s, d, g)
+    dw = chosen.weight_grad(xp, grad_output, kernel, s, d, g)
+    if _spread_non_finite(chosen, dw):
+        return gemm.correlate_weight_grad(xp, grad_output, kernel, s, d, g)
+    return dw
