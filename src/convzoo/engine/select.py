@@ -190,7 +190,7 @@ register(
         supports=fft.supports,
         cost=fft.cost,
         mixes_windows=True,
-    )  # fmt: skip
+    )
 )
 
 
