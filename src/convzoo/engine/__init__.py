@@ -11,6 +11,7 @@ checks in :mod:`convzoo.spec`) unless they pad implicitly with zeros: :func:`for
 :func:`input_grad` and :func:`weight_grad` take a spec and skip the padded copy for those.
 """
 
+from .implicit import forward, input_grad, weight_grad
 from .select import (
     ALGORITHMS,
     Algorithm,
@@ -19,10 +20,7 @@ from .select import (
     correlate,
     correlate_transpose,
     correlate_weight_grad,
-    forward,
-    input_grad,
     register,
-    weight_grad,
 )
 
 __all__ = [

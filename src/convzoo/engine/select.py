@@ -4,7 +4,9 @@ Every algorithm is an :class:`Algorithm`: a name, a forward ``correlate`` on a p
 a ``weight_grad``, a ``supports(problem)`` predicate and a ``cost(problem)`` estimate (in
 seconds-like units; only the order matters). ``algorithm="auto"`` takes the cheapest that
 supports the problem; any name in :data:`ALGORITHMS` forces that one. Transposed
-convolutions and input gradients go through the same selection (see :mod:`.adjoint`).
+convolutions and input gradients go through the same selection (see :mod:`.adjoint`); the
+entry points on a :class:`~convzoo.spec.ConvSpec`, with implicit padding, are in
+:mod:`.implicit`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..padding import pad, pad_adjoint, pads_with_zeros
 from . import direct, fft, gemm, reference, winograd
 from .adjoint import dilate_and_pad, transpose_weight
 from .finite import all_finite
@@ -32,9 +33,7 @@ __all__ = [
     "correlate",
     "correlate_transpose",
     "correlate_weight_grad",
-    "forward",
-    "input_grad",
-    "weight_grad",
+    "spreads_non_finite",
 ]
 
 
@@ -357,96 +356,23 @@ def correlate_weight_grad(xp, g, kernel, stride, dilation, groups, algorithm="au
     problem = Problem(xp.shape, w_shape, tuple(stride), tuple(dilation), groups, xp.dtype)
     chosen = choose(problem, algorithm, func, weight_grad=True, data=(xp, g))
     dw = chosen.weight_grad(xp, g, kernel, stride, dilation, groups)
-    if _spread_non_finite(chosen, dw):
+    if spreads_non_finite(chosen, dw):
         return gemm.correlate_weight_grad(xp, g, kernel, stride, dilation, groups)
     return dw
 
 
-def _spread_non_finite(chosen: Algorithm, dw) -> bool:
+def spreads_non_finite(chosen: Algorithm, dw) -> bool:
     """Whether a weight gradient may hold NaN or inf that the data put in other entries.
     Algorithms that mix windows never get non-finite data (:func:`choose`); the direct
     kernels' dot products also run over spare cells (zero times inf is NaN), so any
     non-finite ``dw`` not from GEMM or the loops (a check of the small result, not of the
-    data) is recomputed by GEMM."""
+    data) is recomputed by GEMM.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> dw = np.array([1.0, np.nan])
+    >>> spreads_non_finite(ALGORITHMS["direct"], dw), spreads_non_finite(ALGORITHMS["gemm"], dw)
+    (True, False)
+    """
     return chosen.name not in ("gemm", "reference") and not np.isfinite(dw).all()
-
-
-def _padded_shape(shape, padding) -> tuple[int, ...]:
-    return (*shape[:2], *(n + lo + hi for n, (lo, hi) in zip(shape[2:], padding, strict=True)))
-
-
-def _fill(spec) -> np.ndarray:
-    """The constant padding value (0 for other modes), as data the choice must respect."""
-    return np.asarray(spec.padding_value if spec.padding_mode == "constant" else 0.0, float)
-
-
-def forward(x, w, spec, algorithm="auto", func="conv"):
-    """``correlate(pad(x), w)`` for a :class:`~convzoo.spec.ConvSpec`, without the padded copy
-    when the chosen algorithm pads implicitly and the padding is zeros.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from convzoo.spec import make_spec
-    >>> spec = make_spec("conv", (1, 1, 3), (1, 1, 3), padding=1)
-    >>> forward(np.ones((1, 1, 3)), np.ones((1, 1, 3)), spec)
-    array([[[2., 3., 2.]]])
-    """
-    s, d, g, pads = spec.stride, spec.dilation, spec.groups, spec.padding
-    problem = Problem(_padded_shape(x.shape, pads), w.shape, s, d, g, x.dtype)
-    chosen = choose(problem, algorithm, func, data=(x, w, _fill(spec)))
-    if chosen.unpadded is not None and pads_with_zeros(spec.padding_mode, spec.padding_value):
-        return chosen.unpadded(x, w, s, d, g, pads)
-    return chosen.correlate(pad(x, pads, spec.padding_mode, spec.padding_value), w, s, d, g)
-
-
-def input_grad(grad_output, w, spec, algorithm="auto", func="conv"):
-    """Gradient of :func:`forward` in its (unpadded) input: the adjoint, then the adjoint of
-    the padding, or one cropped adjoint kernel when the padding is zeros.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from convzoo.spec import make_spec
-    >>> spec = make_spec("conv", (1, 1, 3), (1, 1, 3), padding=1)
-    >>> input_grad(np.ones((1, 1, 3)), np.ones((1, 1, 3)), spec)
-    array([[[2., 3., 2.]]])
-    """
-    s, d, g = spec.stride, spec.dilation, spec.groups
-    chosen, native = choose_transpose(grad_output, w, s, d, g, spec.padded_spatial, algorithm,
-                                      func)  # fmt: skip
-    zero = pads_with_zeros(spec.padding_mode, spec.padding_value)
-    if native and chosen.unpadded_transpose is not None and zero:
-        return chosen.unpadded_transpose(grad_output, w, s, d, g, spec.padding,
-                                         spec.input_spatial)  # fmt: skip
-    full = correlate_transpose(grad_output, w, s, d, g, spec.padded_spatial, algorithm, func)
-    return pad_adjoint(full, spec.padding, spec.padding_mode, spec.input_spatial)
-
-
-def weight_grad(x, grad_output, spec, algorithm="auto", func="conv"):
-    """Weight gradient of :func:`forward`, without the padded copy when the chosen algorithm
-    pads implicitly and the padding is zeros.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from convzoo.spec import make_spec
-    >>> spec = make_spec("conv", (1, 1, 3), (1, 1, 3), padding=1)
-    >>> weight_grad(np.ones((1, 1, 3)), np.ones((1, 1, 3)), spec)
-    array([[[2., 3., 2.]]])
-    """
-    s, d, g, pads, kernel = spec.stride, spec.dilation, spec.groups, spec.padding, spec.kernel_size
-    w_shape = (grad_output.shape[1], x.shape[1] // g, *kernel)
-    problem = Problem(_padded_shape(x.shape, pads), w_shape, s, d, g, x.dtype)
-    chosen = choose(problem, algorithm, func, weight_grad=True, data=(x, grad_output, _fill(spec)))
-    zero = pads_with_zeros(spec.padding_mode, spec.padding_value)
-    if chosen.unpadded_weight_grad is not None and zero:
-        dw = chosen.unpadded_weight_grad(x, grad_output, kernel, s, d, g, pads)
-        if _spread_non_finite(chosen, dw):  # see _spread_non_finite
-            return gemm.unpadded_weight_grad(x, grad_output, kernel, s, d, g, pads)
-        return dw
-    xp = pad(x, pads, spec.padding_mode, spec.padding_value)
-    dw = chosen.weight_grad(xp, grad_output, kernel, s, d, g)
-    if _spread_non_finite(chosen, dw):
-        return gemm.correlate_weight_grad(xp, grad_output, kernel, s, d, g)
-    return dw

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .winograd_jit import _OPTIONS, a4, at4, bt4, njit
+from .winograd_jit import _OPTIONS, grad_passes_f4, input_passes_f4, njit, output_passes_f4
 
 __all__ = ["KERNELS", "input_nested_f4", "output_nested_f4", "grad_nested_f4"]
 
@@ -40,10 +40,7 @@ def input_nested_f4(x, row0, row1, th, pad_top, d, pad_left, dw, tw, v):
             for i in range(a):
                 for j in range(a):
                     cells[i, j, q] = x[b, c, y0 + i, j]
-        for j in range(a):  # along i: cells [i, j, t] -> half [r, j, t]
-            bt4(cf, j * n, a * n, hf, j * n, a * n, n)
-        for r in range(a):  # along j: half [r, j, t] -> v [r*a + s, c, t]
-            bt4(hf, r * a * n, n, vf, (r * a * channels + c) * n, channels * n, n)
+        input_passes_f4(cf, hf, vf, c, channels, n)
 
 
 @njit(**_OPTIONS)
@@ -55,10 +52,7 @@ def output_nested_f4(mm, row0, row1, th, d, dst, y):
     out = np.empty((m, m, n), dtype=y.dtype)  # [i, j, tile]
     mf, hf, of = mm.ravel(), half.ravel(), out.ravel()
     for k in range(k_out):
-        for r in range(a):  # along j: mm [r*a + j, k, t] -> half [r, j, t]
-            at4(mf, (r * a * k_out + k) * n, k_out * n, hf, r * m * n, n, n)
-        for j in range(m):  # along i: half [r, j, t] -> out [i, j, t]
-            at4(hf, j * n, m * n, of, j * n, m * n, n)
+        output_passes_f4(mf, hf, of, k, k_out, n)
         for q in range(n):
             b, y0 = (row0 + q) // th, 4 * ((row0 + q) % th)
             for i in range(m):
@@ -80,10 +74,7 @@ def grad_nested_f4(g, row0, row1, th, d, dst, z):
             for i in range(m):
                 for j in range(3):
                     cells[i, j, q] = g[b, k, y0 + i, j]
-        for j in range(m):  # along i: cells [i, j, t] -> half [r, j, t]
-            a4(cf, j * n, m * n, hf, j * n, m * n, n)
-        for r in range(a):  # along j: half [r, j, t] -> z [r*a + s, k, t]
-            a4(hf, r * m * n, n, zf, (r * a * k_out + k) * n, k_out * n, n)
+        grad_passes_f4(cf, hf, zf, k, k_out, n)
 
 
 #: ``(input, output, output-gradient)`` kernels of the nested F(4x4, 3x3).

@@ -169,6 +169,33 @@ def gather_input(x, c, row0, row1, th, pad_top, d, pad_left, dw, tw, m, cells):
                             out[j, tx] = source[col] if 0 <= col < width else 0.0
 
 
+@njit(inline="always", **_OPTIONS)
+def input_passes_f4(cf, hf, vf, c, channels, n):
+    # v [r*6 + s, c, t] <- B^T d B of the gathered cells [i, j, t] (flat cf; hf scratch)
+    for j in range(6):  # along i: cells [i, j, t] -> half [r, j, t]
+        bt4(cf, j * n, 6 * n, hf, j * n, 6 * n, n)
+    for r in range(6):  # along j: half [r, j, t] -> v [r*a + s, c, t]
+        bt4(hf, r * 6 * n, n, vf, (r * 6 * channels + c) * n, channels * n, n)
+
+
+@njit(inline="always", **_OPTIONS)
+def output_passes_f4(mf, hf, of, k, k_out, n):
+    # out [i, j, t] <- A^T M A of the products mm [r*6 + j, k, t] (flat mf; hf scratch)
+    for r in range(6):  # along j: mm [r*a + j, k, t] -> half [r, j, t]
+        at4(mf, (r * 6 * k_out + k) * n, k_out * n, hf, r * 4 * n, n, n)
+    for j in range(4):  # along i: half [r, j, t] -> out [i, j, t]
+        at4(hf, j * n, 4 * n, of, j * n, 4 * n, n)
+
+
+@njit(inline="always", **_OPTIONS)
+def grad_passes_f4(cf, hf, zf, k, k_out, n):
+    # z [r*6 + s, k, t] <- A dY A^T of the gathered gradient cells [i, j, t] (flat cf)
+    for j in range(4):  # along i: cells [i, j, t] -> half [r, j, t]
+        a4(cf, j * n, 4 * n, hf, j * n, 4 * n, n)
+    for r in range(6):  # along j: half [r, j, t] -> z [r*a + s, k, t]
+        a4(hf, r * 4 * n, n, zf, (r * 6 * k_out + k) * n, k_out * n, n)
+
+
 @njit(**_OPTIONS)
 def input_f4(x, row0, row1, th, pad_top, d, pad_left, dw, tw, v):
     # v (36, C, tiles) <- B^T d B of the tiles in tile rows [row0, row1) of x (N, C, H, W)
@@ -178,10 +205,7 @@ def input_f4(x, row0, row1, th, pad_top, d, pad_left, dw, tw, v):
     cf, hf, vf = cells.ravel(), half.ravel(), v.ravel()
     for c in range(channels):
         gather_input(x, c, row0, row1, th, pad_top, d, pad_left, dw, tw, 4, cells)
-        for j in range(a):  # along i: cells [i, j, t] -> half [r, j, t]
-            bt4(cf, j * n, a * n, hf, j * n, a * n, n)
-        for r in range(a):  # along j: half [r, j, t] -> v [r*a + s, c, t]
-            bt4(hf, r * a * n, n, vf, (r * a * channels + c) * n, channels * n, n)
+        input_passes_f4(cf, hf, vf, c, channels, n)
 
 
 @njit(**_OPTIONS)
@@ -226,10 +250,7 @@ def output_f4(mm, row0, row1, th, d, dst, y):
     out = np.empty((m, m, n), dtype=y.dtype)  # [i, j, tile]
     mf, hf, of = mm.ravel(), half.ravel(), out.ravel()
     for k in range(k_out):
-        for r in range(a):  # along j: mm [r*a + j, k, t] -> half [r, j, t]
-            at4(mf, (r * a * k_out + k) * n, k_out * n, hf, r * m * n, n, n)
-        for j in range(m):  # along i: half [r, j, t] -> out [i, j, t]
-            at4(hf, j * n, m * n, of, j * n, m * n, n)
+        output_passes_f4(mf, hf, of, k, k_out, n)
         scatter_output(out, k, row0, row1, th, d, m, dst, y)
 
 
@@ -280,10 +301,7 @@ def grad_f4(g, row0, row1, th, d, dst, z):
     cf, hf, zf = cells.ravel(), half.ravel(), z.ravel()
     for k in range(k_out):
         gather_grad(g, k, row0, row1, th, d, m, dst, cells)
-        for j in range(m):  # along i: cells [i, j, t] -> half [r, j, t]
-            a4(cf, j * n, m * n, hf, j * n, m * n, n)
-        for r in range(a):  # along j: half [r, j, t] -> z [r*a + s, k, t]
-            a4(hf, r * m * n, n, zf, (r * a * k_out + k) * n, k_out * n, n)
+        grad_passes_f4(cf, hf, zf, k, k_out, n)
 
 
 @njit(**_OPTIONS)
