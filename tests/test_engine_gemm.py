@@ -10,7 +10,7 @@ import pytest
 
 from convzoo import conv, conv_backward, conv_transpose
 from convzoo.engine import blas, gemm
-from convzoo.engine.windows import fill_windows
+from convzoo.engine.windows import fill_windows, last_axis_phases, padded_phases
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -87,6 +87,24 @@ def test_fill_windows_is_a_strided_read_of_the_padded_array(lo, step):
         np.testing.assert_array_equal(dest, padded[..., start::step][..., :length])
 
 
+@pytest.mark.parametrize("pads", [((0, 0), (0, 0)), ((2, 1), (3, 4)), ((-1, 2), (1, -2))])
+@pytest.mark.parametrize("step", [1, 2, 3])
+def test_padded_phases_split_the_zero_padded_last_axis(pads, step):
+    x = np.arange(1.0, 31.0).reshape(1, 2, 3, 5)
+    crop = tuple(slice(max(0, -lo), n - max(0, -hi)) for n, (lo, hi) in zip((3, 5), pads))
+    kept = tuple((max(0, lo), max(0, hi)) for lo, hi in pads)
+    padded = np.pad(x[(Ellipsis, *crop)], ((0, 0), (0, 0), *kept))
+    phases = padded_phases(x, step, pads)
+    assert phases.shape[-2:] == (step, -(-padded.shape[-1] // step))
+    for p in range(step):
+        got = phases[..., p, :]
+        want = padded[..., p::step]
+        np.testing.assert_array_equal(got[..., : want.shape[-1]], want)
+        assert not got[..., want.shape[-1] :].any()  # rounding up to whole phases: zeros
+    last_only = padded_phases(x, step, ((0, 0), pads[1]))
+    np.testing.assert_array_equal(last_axis_phases(x, step, pads[1]), last_only)
+
+
 # (id, input shape, weight shape, stride, padding pairs, dilation, groups)
 CASES = [
     ("1d-k9", (2, 5, 23), (4, 5, 9), (1,), ((4, 4),), (1,), 1),
@@ -94,6 +112,8 @@ CASES = [
     ("2d-3x3", (2, 3, 9, 8), (4, 3, 3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1),
     ("2d-stem-s2", (2, 3, 15, 14), (5, 3, 7, 7), (2, 2), ((3, 3), (3, 3)), (1, 1), 1),
     ("2d-s2-d3-asym", (1, 4, 17, 13), (4, 2, 3, 4), (2, 3), ((0, 2), (3, 1)), (3, 1), 2),
+    ("2d-s2-d2-last", (1, 3, 11, 12), (4, 3, 3, 4), (1, 2), ((1, 1), (2, 3)), (1, 2), 1),
+    ("2d-s3-d2-last", (2, 2, 8, 19), (3, 2, 2, 5), (2, 3), ((0, 1), (4, 0)), (1, 2), 1),
     ("2d-7x1", (2, 6, 9, 7), (6, 6, 7, 1), (1, 1), ((3, 3), (0, 0)), (1, 1), 1),
     ("2d-1x7", (2, 6, 7, 9), (6, 6, 1, 7), (1, 1), ((0, 0), (3, 3)), (1, 1), 1),
     ("2d-pointwise-pad", (1, 4, 5, 5), (3, 4, 1, 1), (2, 1), ((1, 0), (0, 2)), (1, 1), 1),
@@ -161,6 +181,17 @@ def test_gemm_non_contiguous_input_batch_one_and_row_blocks(monkeypatch, blas_pa
         conv_backward(g, base, w, algorithm="reference", **kw),
     ):
         np.testing.assert_allclose(got, want, atol=1e-10)
+
+
+def test_strided_windows_in_row_blocks_match_the_reference(monkeypatch, blas_path):
+    """A strided last axis is copied from its phases, also one block of rows at a time."""
+    monkeypatch.setattr(gemm, "WORKSPACE_BYTES", 64)  # one output row per block
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 3, 13, 16))
+    w = rng.standard_normal((5, 3, 7, 7))
+    kw = dict(stride=(2, 3), padding=((3, 2), (3, 3)), dilation=(1, 1))
+    want = conv(x, w, algorithm="reference", **kw)
+    np.testing.assert_allclose(conv(x, w, algorithm="gemm", **kw), want, atol=1e-10)
 
 
 def test_gemm_transposed_convolution_matches_torch(blas_path):
