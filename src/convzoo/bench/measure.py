@@ -105,8 +105,10 @@ def peak_traced_bytes(fn) -> int:
     """Peak bytes allocated through Python's and NumPy's allocators during one call.
 
     Counts every array the call creates (its output included) at its high-water mark.
-    Memory that numba kernels allocate internally is not traced: convzoo's kernels receive
-    their output arrays from NumPy, so only small per-thread scratch buffers escape.
+    The engine's scratch arrays kept between calls (:mod:`convzoo.engine.scratch`) are freed
+    first, so that the call allocates, and counts, them again. Memory that numba kernels
+    allocate internally is not traced: convzoo's kernels receive their output arrays from
+    NumPy, so only small per-thread scratch buffers escape.
 
     Examples
     --------
@@ -114,6 +116,9 @@ def peak_traced_bytes(fn) -> int:
     >>> peak_traced_bytes(lambda: np.ones(1_000_000)) >= 8_000_000
     True
     """
+    from ..engine import scratch
+
+    scratch.release()
     gc.collect()
     tracemalloc.start()
     try:

@@ -30,6 +30,7 @@ import numpy as np
 
 from . import blas
 from .parallel import parallel_for
+from .scratch import scratch
 from .windows import column_blocks, column_plan, row_grid
 
 __all__ = [
@@ -219,17 +220,13 @@ def unpadded(x, w, stride, dilation, groups, padding):
     y = np.empty((x.shape[0], c_out, *out), dtype)
     grid, depth = row_grid(layout, out), weight.shape[-1]
     rest, exact = math.prod(grid), grid == out[1:]
-    scratch = np.empty(0, dtype)  # reused between blocks
     for samples, rows, cols, starts in _blocks(x, kernel, stride, dilation, padding, out, layout):
         count, width = samples.stop - samples.start, (rows.stop - rows.start) * rest
         if count == 1 and exact:  # write straight into y
             target = y[samples.start].reshape(groups, c_out // groups, -1)
             target = target[..., rows.start * rest :][..., :width]
-        else:
-            if scratch.size < c_out * width * count:
-                scratch = np.empty(0, dtype)  # release the old one first
-                scratch = np.empty(c_out * width * count, dtype)
-            target = scratch[: c_out * width * count].reshape(groups, c_out // groups, -1)
+        else:  # a block of several samples, or with garbage columns
+            target = scratch("gemm_product", (groups, c_out // groups, width * count), dtype)
         for g in range(groups):
             for i, start in enumerate(starts):
                 block = cols[g * depth : (g + 1) * depth, start : start + width * count]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import direct, fft, gemm, reference, winograd
+from . import dft, direct, fft, gemm, reference, winograd
 from .adjoint import dilate_and_pad, transpose_weight
 from .finite import all_finite
 
@@ -188,6 +188,21 @@ register(
         fft.correlate_weight_grad,
         supports=fft.supports,
         cost=fft.cost,
+        mixes_windows=True,
+    )
+)
+register(
+    Algorithm(
+        "dft",
+        dft.correlate,
+        dft.correlate_weight_grad,
+        supports=dft.supports,
+        cost=dft.cost,
+        transpose=dft.correlate_transpose,
+        weight_grad_cost=dft.weight_grad_cost,
+        unpadded=dft.unpadded,
+        unpadded_transpose=dft.unpadded_transpose,
+        unpadded_weight_grad=dft.unpadded_weight_grad,
         mixes_windows=True,
     )
 )

@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from ..shapes import conv_length
+from .scratch import scratch
 
 __all__ = [
     "column_blocks",
@@ -312,7 +313,8 @@ def column_blocks(x, stride, dilation, padding, out, layout, budget: int, wide: 
         fits = max(1, budget // max(row_bytes * depth, 1))
         together = min(n_batch, fits, max(1, -(-wide // (out[0] * inner))))
     slack = inner  # garbage columns of the last row may read past the workspace
-    buffer = np.empty(c_in * len(taps) * len(phases) * depth * together * inner + slack, x.dtype)
+    total = c_in * len(taps) * len(phases) * depth * together * inner + slack
+    buffer = scratch("im2col", (total,), x.dtype)  # kept between calls (see .scratch)
     s0, d0 = stride[0], dilation[0]
     phased = not dims and stride[-1] > 1
     kernel = tuple(t + 1 for t in taps[-1])  # when nothing is split: all taps are copied

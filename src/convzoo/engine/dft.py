@@ -1,0 +1,355 @@
+"""DFT along the one axis a kernel spans, as matrix products: 1xk, kx1 and short 1-D kernels.
+
+A kernel of shape ``1 x 7`` (Inception's spatially separable pair, the seed's "spatially
+separable convolution") slides along one axis only. Along that axis a correlation is a
+product of spectra (the convolution theorem); the other axes are just more columns. With
+``L`` cells per row (the row and its padding, see :func:`transform_length`) and
+``B = L // 2 + 1`` frequency bins:
+
+1. every input row becomes its spectrum by one real matrix product with a ``(2B, n)``
+   cosine/sine matrix (the padding's zeros are never touched): ``S[b] = (Re, Im) x``;
+2. per bin, output and input channels mix in one real product: the complex product
+   ``conj(W_b) X_b`` as ``[[A, -B], [B, A]] @ [Re X; Im X]``, ``(2 C_out, 2 C_in)`` by
+   ``(2 C_in, N * rest)``;
+3. one real product with a ``(n_out, 2B)`` matrix returns every output row.
+
+Per output and channel pair that is ``4 B / n_out`` real multiply-adds instead of the
+direct method's ``k``: for a 1x7 kernel on 17-wide rows, 12 bins, ``2.8`` instead of ``7``
+(2.5x fewer), all in three BLAS calls. The transforms are matrix products (no FFT), which
+costs ``O(L^2)`` per row: the algorithm takes rows of up to :data:`MAX_LENGTH` cells.
+
+The weight gradient is the same in reverse: per bin, ``conj(G_b) X_b^T`` summed over rows is
+one real ``(2 C_out, rows) @ (rows, 2 C_in)`` product, and a ``(k, 2B)`` matrix returns the
+taps. Input gradients go through the engine's adjoint (a stride-1 correlation with the
+flipped kernel), i.e. through this module again.
+
+References
+----------
+Mathieu, Henaff and LeCun, "Fast Training of Convolutional Networks through FFTs",
+arXiv:1312.5851 (2013): products of spectra per frequency bin, summed over channels.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .gemm import gemm_efficiency
+from .scratch import scratch
+
+__all__ = [
+    "MAX_LENGTH",
+    "correlate",
+    "correlate_transpose",
+    "correlate_weight_grad",
+    "cost",
+    "kernel_axis",
+    "supports",
+    "transform_length",
+    "unpadded",
+    "unpadded_transpose",
+    "unpadded_weight_grad",
+    "weight_grad_cost",
+]
+
+#: Longest padded row the transforms take (they cost ``O(L^2)`` per row).
+MAX_LENGTH = 64
+#: Overhead of one small BLAS call, in multiply-adds at peak (a few microseconds).
+CALL_COST = 3e5
+
+
+def kernel_axis(kernel) -> int | None:
+    """The one spatial axis where the kernel is longer than 1, or ``None``.
+
+    Examples
+    --------
+    >>> kernel_axis((1, 7)), kernel_axis((7, 1)), kernel_axis((9,)), kernel_axis((3, 3))
+    (1, 0, 0, None)
+    """
+    longer = [i for i, k in enumerate(kernel) if k > 1]
+    return longer[0] if len(longer) == 1 else None
+
+
+def transform_length(size: int, padding, reach: int) -> int:
+    """Cells ``L`` of the cyclic correlation that gives every output of a padded row.
+
+    A row of ``size`` cells padded by ``(lo, hi)`` zeros holds its data at ``lo .. lo +
+    size - 1``. Read cyclically with period ``L``, an output reads data from a wrapped
+    position only if ``L < size + max(lo, hi)``: any longer period wraps into zeros. It must
+    also hold the kernel's ``reach + 1`` taps and every output.
+
+    Examples
+    --------
+    >>> transform_length(17, (3, 3), 6)  # 17 + 3, not the padded 23
+    20
+    """
+    lo, hi = padding
+    outputs = size + lo + hi - reach
+    return max(size + max(lo, hi, 0), reach + 1, outputs)
+
+
+def supports(problem) -> bool:
+    """Stride 1, a kernel longer than 1 along exactly one axis, a padded row of at most
+    :data:`MAX_LENGTH` cells.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convzoo.engine.select import Problem
+    >>> p = Problem((8, 160, 17, 23), (160, 160, 1, 7), (1, 1), (1, 1), 1, np.dtype("f4"))
+    >>> supports(p), supports(Problem((8, 160, 17, 23), (160, 160, 3, 3), (1, 1), (1, 1), 1,
+    ...                                np.dtype("f4")))
+    (True, False)
+    """
+    axis = kernel_axis(problem.weight_shape[2:])
+    if axis is None or set(problem.stride) != {1}:
+        return False
+    return problem.input_shape[2 + axis] <= MAX_LENGTH
+
+
+def _sizes(problem):
+    """``(B, n, n_out, rows)``: bins, padded row and output row lengths, and the number of
+    rows of one channel (batch times the other axes)."""
+    axis = kernel_axis(problem.weight_shape[2:])
+    size = problem.input_shape[2 + axis]
+    bins = size // 2 + 1
+    out = problem.output_spatial
+    rows = problem.input_shape[0] * math.prod(out) // out[axis]
+    return bins, size, out[axis], rows
+
+
+def cost(problem) -> float:
+    """Per-bin products at their GEMM efficiency, plus the transforms and the copies.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convzoo.engine.select import Problem
+    >>> from convzoo.engine import gemm
+    >>> p = Problem((8, 160, 17, 23), (160, 160, 1, 7), (1, 1), (1, 1), 1, np.dtype("f4"))
+    >>> bool(cost(p) < gemm.cost(p))
+    True
+    """
+    bins, size, n_out, rows = _sizes(problem)
+    c_out, c_group = problem.weight_shape[:2]
+    groups = problem.groups
+    per_group = c_out // groups
+    products = groups * bins * 4 * per_group * c_group * rows
+    products /= gemm_efficiency(2 * per_group, 2 * c_group, rows)
+    transforms = 2 * bins * rows * (size * c_group + n_out * per_group) * groups
+    transforms /= gemm_efficiency(2 * bins, size, rows * c_group)
+    weights = 2 * bins * c_out * c_group * (max(problem.weight_shape[2:]) + 4)
+    copies = rows * (size * c_group * groups + 2 * n_out * c_out + 2 * bins * c_out)
+    calls = CALL_COST * groups * bins  # one BLAS call per bin: matters for short rows
+    return products + transforms + weights + 8 * copies + calls
+
+
+def weight_grad_cost(problem) -> float:
+    """The forward's: the same transforms and per-bin products in another order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convzoo.engine.select import Problem
+    >>> p = Problem((8, 160, 17, 23), (160, 160, 1, 7), (1, 1), (1, 1), 1, np.dtype("f4"))
+    >>> weight_grad_cost(p) == cost(p)
+    True
+    """
+    return cost(problem)
+
+
+def _spectrum_matrix(bins, positions, length, dtype):
+    """``(2B, len(positions))``: rows ``(b, re)`` and ``(b, im)`` of ``exp(-2 pi i b j / L)``."""
+    angle = 2 * np.pi * np.outer(np.arange(bins), positions) / length
+    return np.stack([np.cos(angle), -np.sin(angle)], axis=1).reshape(2 * bins, -1).astype(dtype)
+
+
+def _inverse_matrix(bins, positions, length, dtype):
+    """``(len(positions), 2B)``: the real part of the inverse DFT at ``positions``, from the
+    ``B`` bins of a real signal (bins other than 0 and ``L/2`` stand for their conjugates)."""
+    weight = np.full(bins, 2.0)
+    weight[0] = 1.0
+    if length % 2 == 0:
+        weight[-1] = 1.0
+    angle = 2 * np.pi * np.outer(positions, np.arange(bins)) / length
+    pair = np.stack([np.cos(angle), -np.sin(angle)], axis=2) * (weight[:, None] / length)
+    return pair.reshape(len(positions), 2 * bins).astype(dtype)
+
+
+def _rows(x, axis, name):
+    """``(n, C * rows)``: ``x`` with the kernel axis first, then channels, then the batch
+    and the other axes (one copy, into scratch ``name``), and that copy's 4-D+ shape."""
+    order = (2 + axis, 1, 0, *(2 + i for i in range(x.ndim - 2) if i != axis))
+    source = x.transpose(order)
+    moved = scratch(name, source.shape, x.dtype)
+    np.copyto(moved, source)
+    return moved.reshape(moved.shape[0], -1), moved.shape
+
+
+def _product(name, a, b):
+    """``a @ b`` (batched) into scratch ``name``."""
+    out = scratch(name, (*np.broadcast_shapes(a.shape[:-2], b.shape[:-2]), a.shape[-2],
+                         b.shape[-1]), np.result_type(a, b))  # fmt: skip
+    return np.matmul(a, b, out=out)
+
+
+def _crop(x, padding):
+    """Apply negative padding (a crop) and any padding of the unit axes explicitly; returns
+    ``x`` and the padding left for the kernel axis."""
+    crop = tuple(slice(max(0, -lo), n - max(0, -hi)) for n, (lo, hi) in zip(x.shape[2:], padding))
+    x = x[(Ellipsis, *crop)]
+    return x, tuple((max(0, lo), max(0, hi)) for lo, hi in padding)
+
+
+def unpadded(x, w, stride, dilation, groups, padding):
+    """Correlation of ``x`` zero-padded by ``padding`` (never materialised along the kernel
+    axis), by the three products of the module docstring.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> unpadded(np.ones((1, 1, 1, 4)), np.ones((1, 1, 1, 3)), (1, 1), (1, 1), 1,
+    ...          ((0, 0), (1, 1))).round(6).tolist()
+    [[[[2.0, 3.0, 3.0, 2.0]]]]
+    """
+    axis = kernel_axis(w.shape[2:])
+    dtype = np.result_type(x, w)
+    x, padding = _crop(x.astype(dtype, copy=False), padding)
+    others = [p if i != axis else (0, 0) for i, p in enumerate(padding)]
+    if any(lo or hi for lo, hi in others):  # padding a unit axis: rare, made explicit
+        x = np.pad(x, ((0, 0), (0, 0), *others))
+    lo, hi = padding[axis]
+    size, taps, reach = x.shape[2 + axis], w.shape[2 + axis], dilation[axis]
+    n_out = size + lo + hi - reach * (taps - 1)
+    length = transform_length(size, (lo, hi), reach * (taps - 1))
+    bins = length // 2 + 1
+    forward = _spectrum_matrix(bins, np.arange(size) + lo, length, dtype)  # (2B, n)
+    inverse = _inverse_matrix(bins, np.arange(n_out), length, dtype)  # (n_out, 2B)
+    # conj(DFT(w)) at the dilated taps: A + iB with A = sum w cos, B = sum w sin
+    angle = 2 * np.pi * np.outer(np.arange(bins), np.arange(taps) * reach) / length
+    c_out, c_group = w.shape[:2]
+    per_group = c_out // groups
+    flat_w = w.astype(dtype, copy=False).reshape(c_out * c_group, taps).T  # (k, C_out*C_g)
+    real = _product("dft_weight_re", np.cos(angle).astype(dtype), flat_w)
+    imag = _product("dft_weight_im", np.sin(angle).astype(dtype), flat_w)
+    real, imag = real.reshape(bins, c_out, c_group), imag.reshape(bins, c_out, c_group)
+    out_shape = list(x.shape)
+    out_shape[1], out_shape[2 + axis] = c_out, n_out
+    y = np.empty(out_shape, dtype)
+    for g in range(groups):
+        chans = slice(g * c_group, (g + 1) * c_group)
+        outs = slice(g * per_group, (g + 1) * per_group)
+        rows, moved = _rows(x[:, chans], axis, "dft_rows")  # (n, C_g * N * rest)
+        spectra = _product("dft_spectra", forward, rows).reshape(bins, 2 * c_group, -1)
+        block = scratch("dft_block", (bins, 2 * per_group, 2 * c_group), dtype)
+        a, b = real[:, outs], imag[:, outs]
+        block[:, :per_group, :c_group], block[:, per_group:, c_group:] = a, a
+        block[:, per_group:, :c_group] = b
+        np.negative(b, out=block[:, :per_group, c_group:])
+        products = _product("dft_products", block, spectra)  # (B, [Re; Im] C_out/G, N*rest)
+        spatial = _product("dft_spatial", inverse, products.reshape(2 * bins, -1))
+        spatial = spatial.reshape(n_out, per_group, *moved[2:])  # (n_out, C, N, *rest)
+        y[:, outs] = np.moveaxis(spatial.swapaxes(1, 2), 0, 2 + axis)
+    return y
+
+
+def correlate(xp, w, stride, dilation, groups):
+    """Correlation of an already padded input (see :func:`unpadded`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> correlate(np.arange(6.0).reshape(1, 1, 6), np.array([[[1.0, 0.0, -1.0]]]), (1,),
+    ...           (1,), 1).round(6).tolist()
+    [[[-2.0, -2.0, -2.0, -2.0]]]
+    """
+    return unpadded(xp, w, stride, dilation, groups, ((0, 0),) * (xp.ndim - 2))
+
+
+def unpadded_transpose(g, w, stride, dilation, groups, padding, spatial):
+    """Adjoint in the (unpadded) input: the correlation of ``g`` with the flipped,
+    transposed kernel, padded by ``reach - lo`` before and ``reach - hi`` after (negative:
+    cropped), as for GEMM at stride 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> unpadded_transpose(np.ones((1, 1, 3)), np.ones((1, 1, 3)), (1,), (1,), 1, ((1, 1),),
+    ...                    (3,)).round(6).tolist()
+    [[[2.0, 3.0, 2.0]]]
+    """
+    from .adjoint import transpose_weight
+
+    reach = [d * (k - 1) for k, d in zip(w.shape[2:], dilation, strict=True)]
+    flipped = tuple((r - lo, r - hi) for r, (lo, hi) in zip(reach, padding, strict=True))
+    return unpadded(g, transpose_weight(w, groups), stride, dilation, groups, flipped)
+
+
+def correlate_transpose(g, w, stride, dilation, groups, full_spatial):
+    """Adjoint of :func:`correlate` in its (padded) input, ``(N, C_in, *full_spatial)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> correlate_transpose(np.ones((1, 1, 3)), np.ones((1, 1, 3)), (1,), (1,), 1,
+    ...                     (5,)).round(6).tolist()
+    [[[1.0, 2.0, 3.0, 2.0, 1.0]]]
+    """
+    padding = ((0, 0),) * (g.ndim - 2)
+    return unpadded_transpose(g, w, stride, dilation, groups, padding, full_spatial)
+
+
+def unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding):
+    """Weight gradient: per bin ``conj(G_b) X_b^T`` summed over rows, then the taps.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> unpadded_weight_grad(np.ones((1, 1, 3)), np.ones((1, 1, 3)), (3,), (1,), (1,), 1,
+    ...                      ((1, 1),)).round(6).tolist()
+    [[[2.0, 3.0, 2.0]]]
+    """
+    axis = kernel_axis(kernel)
+    dtype = np.result_type(x, g)
+    x, padding = _crop(x.astype(dtype, copy=False), padding)
+    others = [p if i != axis else (0, 0) for i, p in enumerate(padding)]
+    if any(lo or hi for lo, hi in others):
+        x = np.pad(x, ((0, 0), (0, 0), *others))
+    lo, hi = padding[axis]
+    size, taps, reach = x.shape[2 + axis], kernel[axis], dilation[axis]
+    n_out = g.shape[2 + axis]
+    length = transform_length(size, (lo, hi), reach * (taps - 1))
+    bins = length // 2 + 1
+    forward = _spectrum_matrix(bins, np.arange(size) + lo, length, dtype)
+    of_grad = _spectrum_matrix(bins, np.arange(n_out), length, dtype)
+    lags = _inverse_matrix(bins, np.arange(taps) * reach, length, dtype)  # (k, 2B)
+    c_out, c_in = g.shape[1], x.shape[1]
+    per_group, c_group = c_out // groups, c_in // groups
+    dw = np.empty((c_out, c_group, taps), dtype)
+    for j in range(groups):
+        rows, _ = _rows(x[:, j * c_group : (j + 1) * c_group], axis, "dft_rows")
+        grad, _ = _rows(g[:, j * per_group : (j + 1) * per_group].astype(dtype, copy=False),
+                        axis, "dft_grad_rows")  # fmt: skip
+        spectra = _product("dft_spectra", forward, rows).reshape(bins, 2 * c_group, -1)
+        grads = _product("dft_products", of_grad, grad).reshape(bins, 2 * per_group, -1)
+        q = np.matmul(grads, spectra.transpose(0, 2, 1))  # (B, 2 C_out/G, 2 C_g)
+        top, bottom = q[:, :per_group], q[:, per_group:]
+        pair = np.stack([top[..., :c_group] + bottom[..., c_group:],  # Re conj(G) X
+                         top[..., c_group:] - bottom[..., :c_group]], axis=1)  # Im  # fmt: skip
+        taps_first = (lags @ pair.reshape(2 * bins, -1)).reshape(taps, per_group, c_group)
+        dw[j * per_group : (j + 1) * per_group] = taps_first.transpose(1, 2, 0)
+    return dw.reshape(c_out, c_group, *kernel)
+
+
+def correlate_weight_grad(xp, g, kernel, stride, dilation, groups):
+    """Weight gradient of :func:`correlate` (see :func:`unpadded_weight_grad`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> correlate_weight_grad(np.arange(5.0).reshape(1, 1, 5), np.ones((1, 1, 3)), (3,),
+    ...                       (1,), (1,), 1).round(6).tolist()
+    [[[3.0, 6.0, 9.0]]]
+    """
+    return unpadded_weight_grad(xp, g, kernel, stride, dilation, groups, ((0, 0),) * len(kernel))

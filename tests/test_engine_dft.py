@@ -1,0 +1,151 @@
+"""The DFT-along-one-axis algorithm (1xk, kx1, short 1-D kernels) and the scratch arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from convzoo import conv, conv_backward, conv_transpose, conv_transpose_backward
+from convzoo.bench.measure import peak_traced_bytes
+from convzoo.engine import dft, scratch
+from convzoo.engine.select import Problem, choose
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+
+# (id, input shape, weight shape, padding, dilation, groups)
+CASES = [
+    ("1x7-inception", (2, 6, 9, 9), (5, 6, 1, 7), ((0, 0), (3, 3)), 1, 1),
+    ("7x1-inception", (2, 6, 9, 9), (5, 6, 7, 1), ((3, 3), (0, 0)), 1, 1),
+    ("1x3-no-padding", (1, 3, 4, 10), (2, 3, 1, 3), ((0, 0), (0, 0)), 1, 1),
+    ("1x4-asymmetric", (2, 3, 5, 11), (4, 3, 1, 4), ((0, 0), (1, 3)), 1, 1),
+    ("1x3-dilated-groups", (2, 4, 6, 13), (6, 2, 1, 3), ((0, 0), (2, 4)), (1, 3), 2),
+    ("5x1-pad-past-reach", (1, 2, 7, 3), (3, 2, 5, 1), ((6, 1), (0, 0)), 1, 1),
+    ("1x5-unit-axis-padded", (1, 2, 3, 8), (2, 2, 1, 5), ((1, 2), (2, 2)), 1, 1),
+    ("1d-k9", (3, 4, 21), (5, 4, 9), ((4, 4),), 1, 1),
+    ("1d-k2-even", (2, 3, 8), (2, 3, 2), ((1, 0),), 1, 1),
+    ("3d-1x1x5", (1, 3, 2, 3, 9), (2, 3, 1, 1, 5), ((0, 0), (0, 0), (2, 2)), 1, 1),
+    ("3d-3x1x1", (1, 3, 6, 2, 3), (2, 3, 3, 1, 1), ((1, 1), (0, 0), (0, 0)), 1, 1),
+]
+
+
+def _torch_all(x, w, padding, dilation, groups, g):
+    fn = {3: F.conv1d, 4: F.conv2d, 5: F.conv3d}[x.ndim]
+    tx = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    tw = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+    flat = tuple(p for pair in reversed(padding) for p in pair)
+    y = fn(F.pad(tx, flat), tw, dilation=dilation, groups=groups)
+    gx, gw = torch.autograd.grad(y, (tx, tw), torch.tensor(g, dtype=torch.float64))
+    return y.detach().numpy(), gx.numpy(), gw.numpy()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_dft_forward_and_gradients_match_torch(case):
+    _, xs, ws, padding, dilation, groups = case
+    rng = np.random.default_rng(4)
+    x, w = rng.standard_normal(xs), rng.standard_normal(ws)
+    kw = dict(padding=padding, dilation=dilation, groups=groups, algorithm="dft")
+    y = conv(x, w, **kw)
+    g = rng.standard_normal(y.shape)
+    want = _torch_all(x, w, padding, dilation, groups, g)
+    got = (y, *conv_backward(g, x, w, **kw)[:2])
+    for name, a, b in zip(("output", "input grad", "weight grad"), got, want, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10, err_msg=name)
+
+
+def test_dft_float32_error_on_the_inception_layer():
+    """float32 on the benchmark's 1x7 layer: within 1e-5 of a float64 reference."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 160, 17, 17), dtype=np.float32)
+    w = rng.standard_normal((160, 160, 1, 7), dtype=np.float32)
+    y = conv(x, w, padding=(0, 3), algorithm="dft")
+    want = conv(x.astype(np.float64), w.astype(np.float64), padding=(0, 3), algorithm="gemm")
+    assert y.dtype == np.float32
+    assert np.abs(y - want).max() / np.abs(want).max() < 1e-5
+
+
+def test_dft_transposed_convolution_matches_torch():
+    rng = np.random.default_rng(6)
+    x, w = rng.standard_normal((2, 4, 5, 9)), rng.standard_normal((4, 3, 1, 5))
+    kw = dict(padding=(0, 1))
+    y = conv_transpose(x, w, algorithm="dft", **kw)
+    tx = torch.tensor(x, requires_grad=True)
+    tw = torch.tensor(w, requires_grad=True)
+    ty = F.conv_transpose2d(tx, tw, **kw)
+    np.testing.assert_allclose(y, ty.detach().numpy(), atol=1e-10)
+    g = rng.standard_normal(y.shape)
+    gx, gw = torch.autograd.grad(ty, (tx, tw), torch.tensor(g))
+    got = conv_transpose_backward(g, x, w, algorithm="dft", **kw)
+    np.testing.assert_allclose(got[0], gx.numpy(), atol=1e-10)
+    np.testing.assert_allclose(got[1], gw.numpy(), atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "weight, stride, length, supported",
+    [
+        ((8, 8, 1, 7), (1, 1), 23, True),
+        ((8, 8, 7, 1), (1, 1), 23, True),
+        ((8, 8, 3, 3), (1, 1), 23, False),  # two axes
+        ((8, 8, 1, 1), (1, 1), 23, False),  # no axis
+        ((8, 8, 1, 7), (1, 2), 23, False),  # strided
+        ((8, 8, 1, 7), (1, 1), dft.MAX_LENGTH + 1, False),  # a row too long
+    ],
+)
+def test_dft_supports(weight, stride, length, supported):
+    problem = Problem((2, 8, length, length), weight, stride, (1, 1), 1, np.dtype("float32"))
+    assert dft.supports(problem) is supported
+
+
+def test_auto_takes_dft_for_the_inception_pair_and_not_for_3x3():
+    def pick(weight, padded):
+        return choose(Problem((8, 160, *padded), weight, (1, 1), (1, 1), 1, np.dtype("f4"))).name
+
+    assert pick((160, 160, 1, 7), (17, 23)) == "dft"
+    assert pick((160, 160, 7, 1), (23, 17)) == "dft"
+    assert pick((160, 160, 3, 3), (19, 19)) != "dft"
+    assert pick((160, 160, 1, 3), (224, 226)) != "dft"  # too long for the transforms
+
+
+@pytest.mark.parametrize("size, padding, reach", [(17, (3, 3), 6), (5, (0, 4), 2), (6, (5, 0), 4)])
+def test_transform_length_never_wraps_data_into_an_output(size, padding, reach):
+    """Brute force: the cyclic correlation at that length equals the linear one."""
+    length = dft.transform_length(size, padding, reach)
+    rng = np.random.default_rng(7)
+    x, w = rng.standard_normal(size), rng.standard_normal(reach + 1)
+    xp = np.pad(x, padding)
+    linear = np.correlate(xp, w, mode="valid")
+    ring = np.zeros(length)
+    np.add.at(ring, (np.arange(size) + padding[0]) % length, x)
+    cyclic = [
+        sum(ring[(p + t) % length] * w[t] for t in range(reach + 1)) for p in range(len(linear))
+    ]
+    np.testing.assert_allclose(cyclic, linear, atol=1e-12)
+
+
+def test_results_never_alias_the_scratch_arrays():
+    rng = np.random.default_rng(8)
+    x, w = rng.standard_normal((2, 3, 4, 9)), rng.standard_normal((2, 3, 1, 5))
+    first = conv(x, w, padding=(0, 2), algorithm="dft")
+    kept = first.copy()
+    conv(2 * x, w, padding=(0, 2), algorithm="dft")  # reuses every scratch array
+    np.testing.assert_array_equal(first, kept)
+
+
+def test_scratch_is_reused_held_and_released():
+    scratch.release()
+    a = scratch.scratch("test", (4, 4), np.float32)
+    assert scratch.held() == 64
+    b = scratch.scratch("test", (2,), np.float64)
+    assert np.shares_memory(a, b) and scratch.held() == 64
+    scratch.scratch("test", (100,), np.float32)  # grows
+    assert scratch.held() == 400
+    scratch.release()
+    assert scratch.held() == 0
+
+
+def test_peak_memory_counts_scratch_kept_from_earlier_calls():
+    rng = np.random.default_rng(9)
+    x, w = rng.standard_normal((1, 3, 64, 64)), rng.standard_normal((8, 3, 5, 5))
+    conv(x, w, padding=2, algorithm="gemm")  # leaves its im2col workspace in scratch
+    workspace = 3 * 25 * 64 * 64 * 8
+    assert peak_traced_bytes(lambda: conv(x, w, padding=2, algorithm="gemm")) >= workspace
