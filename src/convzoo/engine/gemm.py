@@ -370,7 +370,8 @@ def correlate_transpose(g, w, stride, dilation, groups, full_spatial):
         grad = g[batch, :, rows]
         n, positions = grad.shape[0], grad.shape[2:]
         grad = grad.reshape(n, groups, c_out // groups, -1)  # (n, G, C_out/G, P)
-        cols = np.matmul(weight_t, grad)  # (n, G, C_g*K, P)
+        cols = scratch("col2im", (n, groups, c_group * taps, grad.shape[-1]), dtype)
+        np.matmul(weight_t, grad, out=cols)  # (n, G, C_g*K, P)
         cols = cols.reshape(n, c_group * groups, *kernel, *positions)  # (n, C, *k, *p)
         scatter = _col2im_kernel() if len(kernel) == 2 else None
         if scatter is not None:  # one parallel pass over the planes
