@@ -39,6 +39,7 @@ from .gemm import gemm_efficiency
 from .scratch import scratch
 
 __all__ = [
+    "CALL_COST",
     "MAX_LENGTH",
     "correlate",
     "correlate_transpose",
@@ -194,12 +195,21 @@ def _product(name, a, b):
     return np.matmul(a, b, out=out)
 
 
-def _crop(x, padding):
-    """Apply negative padding (a crop) and any padding of the unit axes explicitly; returns
-    ``x`` and the padding left for the kernel axis."""
+def _prepared(x, padding, axis, reach, dtype):
+    """``x`` as ``dtype`` with any negative padding cropped and the unit axes' padding (rare)
+    applied, then ``(x, extra, length, bins, spectrum)``: the kernel axis's total padding,
+    the transform length and bins, and the ``(2B, n)`` matrix of its rows' spectra."""
+    x = x.astype(dtype, copy=False)
     crop = tuple(slice(max(0, -lo), n - max(0, -hi)) for n, (lo, hi) in zip(x.shape[2:], padding))
     x = x[(Ellipsis, *crop)]
-    return x, tuple((max(0, lo), max(0, hi)) for lo, hi in padding)
+    padding = [(max(0, lo), max(0, hi)) for lo, hi in padding]
+    others = [(0, 0) if i == axis else pair for i, pair in enumerate(padding)]
+    if any(lo or hi for lo, hi in others):
+        x = np.pad(x, ((0, 0), (0, 0), *others))
+    (lo, hi), size = padding[axis], x.shape[2 + axis]
+    length = transform_length(size, (lo, hi), reach)
+    bins = length // 2 + 1
+    return x, lo + hi, length, bins, _spectrum_matrix(bins, np.arange(size) + lo, length, dtype)
 
 
 def unpadded(x, w, stride, dilation, groups, padding):
@@ -215,16 +225,9 @@ def unpadded(x, w, stride, dilation, groups, padding):
     """
     axis = kernel_axis(w.shape[2:])
     dtype = np.result_type(x, w)
-    x, padding = _crop(x.astype(dtype, copy=False), padding)
-    others = [p if i != axis else (0, 0) for i, p in enumerate(padding)]
-    if any(lo or hi for lo, hi in others):  # padding a unit axis: rare, made explicit
-        x = np.pad(x, ((0, 0), (0, 0), *others))
-    lo, hi = padding[axis]
-    size, taps, reach = x.shape[2 + axis], w.shape[2 + axis], dilation[axis]
-    n_out = size + lo + hi - reach * (taps - 1)
-    length = transform_length(size, (lo, hi), reach * (taps - 1))
-    bins = length // 2 + 1
-    forward = _spectrum_matrix(bins, np.arange(size) + lo, length, dtype)  # (2B, n)
+    taps, reach = w.shape[2 + axis], dilation[axis]
+    x, extra, length, bins, forward = _prepared(x, padding, axis, reach * (taps - 1), dtype)
+    n_out = x.shape[2 + axis] + extra - reach * (taps - 1)
     inverse = _inverse_matrix(bins, np.arange(n_out), length, dtype)  # (n_out, 2B)
     # conj(DFT(w)) at the dilated taps: A + iB with A = sum w cos, B = sum w sin
     angle = 2 * np.pi * np.outer(np.arange(bins), np.arange(taps) * reach) / length
@@ -312,16 +315,9 @@ def unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding):
     """
     axis = kernel_axis(kernel)
     dtype = np.result_type(x, g)
-    x, padding = _crop(x.astype(dtype, copy=False), padding)
-    others = [p if i != axis else (0, 0) for i, p in enumerate(padding)]
-    if any(lo or hi for lo, hi in others):
-        x = np.pad(x, ((0, 0), (0, 0), *others))
-    lo, hi = padding[axis]
-    size, taps, reach = x.shape[2 + axis], kernel[axis], dilation[axis]
+    taps, reach = kernel[axis], dilation[axis]
+    x, _, length, bins, forward = _prepared(x, padding, axis, reach * (taps - 1), dtype)
     n_out = g.shape[2 + axis]
-    length = transform_length(size, (lo, hi), reach * (taps - 1))
-    bins = length // 2 + 1
-    forward = _spectrum_matrix(bins, np.arange(size) + lo, length, dtype)
     of_grad = _spectrum_matrix(bins, np.arange(n_out), length, dtype)
     lags = _inverse_matrix(bins, np.arange(taps) * reach, length, dtype)  # (k, 2B)
     c_out, c_in = g.shape[1], x.shape[1]
