@@ -41,6 +41,7 @@ from .scratch import scratch
 __all__ = [
     "CALL_COST",
     "MAX_LENGTH",
+    "WORKSPACE_BYTES",
     "correlate",
     "correlate_transpose",
     "correlate_weight_grad",
@@ -58,6 +59,8 @@ __all__ = [
 MAX_LENGTH = 64
 #: Overhead of one small BLAS call, in multiply-adds at peak (a few microseconds).
 CALL_COST = 3e5
+#: Largest temporaries (spectra, products, row copies) per batch chunk, in bytes.
+WORKSPACE_BYTES = 32 * 2**20
 
 
 def kernel_axis(kernel) -> int | None:
@@ -195,6 +198,22 @@ def _product(name, a, b):
     return np.matmul(a, b, out=out)
 
 
+def _batches(x, axis, cells):
+    """Slices of the batch whose temporaries fit :data:`WORKSPACE_BYTES` (one image at
+    least): ``cells`` is what they hold per row of one sample, over all channels.
+
+    Examples
+    --------
+    >>> x = np.broadcast_to(np.float64(0), (5, 1, 4, 2**20))  # rows of 4 cells, 2**20 of them
+    >>> [(b.start, b.stop) for b in _batches(x, 0, 3)]  # 24 MiB per image
+    [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]
+    """
+    rest = math.prod(x.shape[2:]) // x.shape[2 + axis]
+    per_sample = cells * rest * x.itemsize
+    step = max(1, WORKSPACE_BYTES // max(per_sample, 1))
+    return [slice(i, min(i + step, x.shape[0])) for i in range(0, x.shape[0], step)]
+
+
 def _prepared(x, padding, axis, reach, dtype):
     """``x`` as ``dtype`` with any negative padding cropped and the unit axes' padding (rare)
     applied, then ``(x, extra, length, bins, spectrum)``: the kernel axis's total padding,
@@ -240,20 +259,23 @@ def unpadded(x, w, stride, dilation, groups, padding):
     out_shape = list(x.shape)
     out_shape[1], out_shape[2 + axis] = c_out, n_out
     y = np.empty(out_shape, dtype)
+    size = x.shape[2 + axis]
     for g in range(groups):
         chans = slice(g * c_group, (g + 1) * c_group)
         outs = slice(g * per_group, (g + 1) * per_group)
-        rows, moved = _rows(x[:, chans], axis, "dft_rows")  # (n, C_g * N * rest)
-        spectra = _product("dft_spectra", forward, rows).reshape(bins, 2 * c_group, -1)
         block = scratch("dft_block", (bins, 2 * per_group, 2 * c_group), dtype)
         a, b = real[:, outs], imag[:, outs]
         block[:, :per_group, :c_group], block[:, per_group:, c_group:] = a, a
         block[:, per_group:, :c_group] = b
         np.negative(b, out=block[:, :per_group, c_group:])
-        products = _product("dft_products", block, spectra)  # (B, [Re; Im] C_out/G, N*rest)
-        spatial = _product("dft_spatial", inverse, products.reshape(2 * bins, -1))
-        spatial = spatial.reshape(n_out, per_group, *moved[2:])  # (n_out, C, N, *rest)
-        y[:, outs] = np.moveaxis(spatial.swapaxes(1, 2), 0, 2 + axis)
+        cells = (size + 2 * bins) * c_group + (2 * bins + n_out) * per_group
+        for batch in _batches(x, axis, cells):
+            rows, moved = _rows(x[batch, chans], axis, "dft_rows")  # (n, C_g * N * rest)
+            spectra = _product("dft_spectra", forward, rows).reshape(bins, 2 * c_group, -1)
+            products = _product("dft_products", block, spectra)  # (B, [Re; Im] C_out/G, ...)
+            spatial = _product("dft_spatial", inverse, products.reshape(2 * bins, -1))
+            spatial = spatial.reshape(n_out, per_group, *moved[2:])  # (n_out, C, N, *rest)
+            y[batch, outs] = np.moveaxis(spatial.swapaxes(1, 2), 0, 2 + axis)
     return y
 
 
@@ -323,13 +345,20 @@ def unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding):
     c_out, c_in = g.shape[1], x.shape[1]
     per_group, c_group = c_out // groups, c_in // groups
     dw = np.empty((c_out, c_group, taps), dtype)
+    size = x.shape[2 + axis]
     for j in range(groups):
-        rows, _ = _rows(x[:, j * c_group : (j + 1) * c_group], axis, "dft_rows")
-        grad, _ = _rows(g[:, j * per_group : (j + 1) * per_group].astype(dtype, copy=False),
-                        axis, "dft_grad_rows")  # fmt: skip
-        spectra = _product("dft_spectra", forward, rows).reshape(bins, 2 * c_group, -1)
-        grads = _product("dft_products", of_grad, grad).reshape(bins, 2 * per_group, -1)
-        q = np.matmul(grads, spectra.transpose(0, 2, 1))  # (B, 2 C_out/G, 2 C_g)
+        chans, outs = (
+            slice(j * c_group, (j + 1) * c_group),
+            slice(j * per_group, (j + 1) * per_group),
+        )
+        q = np.zeros((bins, 2 * per_group, 2 * c_group), dtype)  # summed over the batches
+        cells = (size + 2 * bins) * c_group + (2 * bins + n_out) * per_group
+        for batch in _batches(x, axis, cells):
+            rows, _ = _rows(x[batch, chans], axis, "dft_rows")
+            grad, _ = _rows(g[batch, outs].astype(dtype, copy=False), axis, "dft_grad_rows")
+            spectra = _product("dft_spectra", forward, rows).reshape(bins, 2 * c_group, -1)
+            grads = _product("dft_products", of_grad, grad).reshape(bins, 2 * per_group, -1)
+            q += np.matmul(grads, spectra.transpose(0, 2, 1))  # (B, 2 C_out/G, 2 C_g)
         top, bottom = q[:, :per_group], q[:, per_group:]
         pair = np.stack([top[..., :c_group] + bottom[..., c_group:],  # Re conj(G) X
                          top[..., c_group:] - bottom[..., :c_group]], axis=1)  # Im  # fmt: skip
