@@ -137,3 +137,17 @@ def test_report_says_how_each_timed_call_was_prepared(tmp_path, capsys, argv, te
                          "quick_3x3", "--out", str(tmp_path), *argv))  # fmt: skip
     assert code == 0
     assert f"each timed call {text})" in (tmp_path / "results.md").read_text()
+
+
+def test_algorithm_column_names_what_auto_runs_on_real_data():
+    """The label's input gradient is chosen on a finite gradient (not uninitialised memory,
+    whose NaNs would send it to GEMM)."""
+    from convzoo.bench import suite
+    from convzoo.engine.select import choose_transpose
+
+    x = np.zeros((8, 64, 56, 56), np.float32)
+    w = np.ones((64, 64, 3, 3), np.float32)
+    spec = make_spec("conv", x.shape, w.shape, padding=1)
+    g = np.ones(spec.output_shape, np.float32)
+    chosen, _ = choose_transpose(g, w, spec.stride, spec.dilation, 1, spec.padded_spatial)
+    assert suite._algorithms(x, w, spec).split(" / ")[1].startswith(chosen.name)

@@ -62,7 +62,7 @@ def _nbytes(*arrays):
 def _algorithms(x, w, spec):
     xp_shape = (x.shape[0], x.shape[1], *spec.padded_spatial)
     problem = Problem(xp_shape, w.shape, spec.stride, spec.dilation, spec.groups, x.dtype)
-    g = np.empty(spec.output_shape, x.dtype)
+    g = np.zeros(spec.output_shape, x.dtype)  # finite: non-finite data would route to GEMM
     t, native = choose_transpose(g, w, spec.stride, spec.dilation, spec.groups, spec.padded_spatial)
     return (
         f"{choose(problem).name} / {t.name}{'' if native else '(adjoint)'} / "
