@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from convzoo import conv, conv_backward, make_spec
-from convzoo.bench import add_arguments, measure, run_cli, textbook
+from convzoo.bench import add_arguments, measure, run_cli, suite, textbook
 from convzoo.bench.runner import summary
+from convzoo.engine.select import choose_transpose
 
 pytest.importorskip("torch")
 
@@ -142,9 +143,6 @@ def test_report_says_how_each_timed_call_was_prepared(tmp_path, capsys, argv, te
 def test_algorithm_column_names_what_auto_runs_on_real_data():
     """The label's input gradient is chosen on a finite gradient (not uninitialised memory,
     whose NaNs would send it to GEMM)."""
-    from convzoo.bench import suite
-    from convzoo.engine.select import choose_transpose
-
     x = np.zeros((8, 64, 56, 56), np.float32)
     w = np.ones((64, 64, 3, 3), np.float32)
     spec = make_spec("conv", x.shape, w.shape, padding=1)

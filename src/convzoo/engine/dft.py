@@ -35,6 +35,7 @@ import math
 
 import numpy as np
 
+from .adjoint import transpose_weight
 from .gemm import gemm_efficiency
 from .scratch import scratch
 
@@ -143,6 +144,7 @@ def cost(problem) -> float:
     products /= gemm_efficiency(2 * per_group, 2 * c_group, rows)
     transforms = 2 * bins * rows * (size * c_group + n_out * per_group) * groups
     transforms /= gemm_efficiency(2 * bins, size, rows * c_group)
+    # the weight spectra (k multiply-adds per cell) and the four blocks built from them
     weights = 2 * bins * c_out * c_group * (max(problem.weight_shape[2:]) + 4)
     copies = rows * (size * c_group * groups + 2 * n_out * c_out + 2 * bins * c_out)
     calls = CALL_COST * groups * bins  # one BLAS call per bin: matters for short rows
@@ -198,18 +200,20 @@ def _product(name, a, b):
     return np.matmul(a, b, out=out)
 
 
-def _batches(x, axis, cells):
+def _batches(x, axis, bins, n_out, c_group, per_group):
     """Slices of the batch whose temporaries fit :data:`WORKSPACE_BYTES` (one image at
-    least): ``cells`` is what they hold per row of one sample, over all channels.
+    least). Per row of one sample they hold the row copy and its spectra for ``c_group``
+    input channels, and the products and output rows for ``per_group`` output channels.
 
     Examples
     --------
-    >>> x = np.broadcast_to(np.float64(0), (5, 1, 4, 2**20))  # rows of 4 cells, 2**20 of them
-    >>> [(b.start, b.stop) for b in _batches(x, 0, 3)]  # 24 MiB per image
+    >>> x = np.broadcast_to(np.float64(0), (5, 1, 4, 2**20))  # 2**20 rows of 4 cells
+    >>> [(b.start, b.stop) for b in _batches(x, 0, 3, 2, 1, 1)]  # 144 MiB per image
     [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]
     """
-    rest = math.prod(x.shape[2:]) // x.shape[2 + axis]
-    per_sample = cells * rest * x.itemsize
+    size = x.shape[2 + axis]
+    cells = (size + 2 * bins) * c_group + (2 * bins + n_out) * per_group
+    per_sample = cells * (math.prod(x.shape[2:]) // size) * x.itemsize
     step = max(1, WORKSPACE_BYTES // max(per_sample, 1))
     return [slice(i, min(i + step, x.shape[0])) for i in range(0, x.shape[0], step)]
 
@@ -246,7 +250,8 @@ def unpadded(x, w, stride, dilation, groups, padding):
     dtype = np.result_type(x, w)
     taps, reach = w.shape[2 + axis], dilation[axis]
     x, extra, length, bins, forward = _prepared(x, padding, axis, reach * (taps - 1), dtype)
-    n_out = x.shape[2 + axis] + extra - reach * (taps - 1)
+    size = x.shape[2 + axis]
+    n_out = size + extra - reach * (taps - 1)
     inverse = _inverse_matrix(bins, np.arange(n_out), length, dtype)  # (n_out, 2B)
     # conj(DFT(w)) at the dilated taps: A + iB with A = sum w cos, B = sum w sin
     angle = 2 * np.pi * np.outer(np.arange(bins), np.arange(taps) * reach) / length
@@ -259,7 +264,6 @@ def unpadded(x, w, stride, dilation, groups, padding):
     out_shape = list(x.shape)
     out_shape[1], out_shape[2 + axis] = c_out, n_out
     y = np.empty(out_shape, dtype)
-    size = x.shape[2 + axis]
     for g in range(groups):
         chans = slice(g * c_group, (g + 1) * c_group)
         outs = slice(g * per_group, (g + 1) * per_group)
@@ -268,8 +272,7 @@ def unpadded(x, w, stride, dilation, groups, padding):
         block[:, :per_group, :c_group], block[:, per_group:, c_group:] = a, a
         block[:, per_group:, :c_group] = b
         np.negative(b, out=block[:, :per_group, c_group:])
-        cells = (size + 2 * bins) * c_group + (2 * bins + n_out) * per_group
-        for batch in _batches(x, axis, cells):
+        for batch in _batches(x, axis, bins, n_out, c_group, per_group):
             rows, moved = _rows(x[batch, chans], axis, "dft_rows")  # (n, C_g * N * rest)
             spectra = _product("dft_spectra", forward, rows).reshape(bins, 2 * c_group, -1)
             products = _product("dft_products", block, spectra)  # (B, [Re; Im] C_out/G, ...)
@@ -304,8 +307,6 @@ def unpadded_transpose(g, w, stride, dilation, groups, padding, spatial):
     ...                    (3,)).round(6).tolist()
     [[[2.0, 3.0, 2.0]]]
     """
-    from .adjoint import transpose_weight
-
     reach = [d * (k - 1) for k, d in zip(w.shape[2:], dilation, strict=True)]
     flipped = tuple((r - lo, r - hi) for r, (lo, hi) in zip(reach, padding, strict=True))
     return unpadded(g, transpose_weight(w, groups), stride, dilation, groups, flipped)
@@ -345,15 +346,13 @@ def unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding):
     c_out, c_in = g.shape[1], x.shape[1]
     per_group, c_group = c_out // groups, c_in // groups
     dw = np.empty((c_out, c_group, taps), dtype)
-    size = x.shape[2 + axis]
     for j in range(groups):
         chans, outs = (
             slice(j * c_group, (j + 1) * c_group),
             slice(j * per_group, (j + 1) * per_group),
         )
         q = np.zeros((bins, 2 * per_group, 2 * c_group), dtype)  # summed over the batches
-        cells = (size + 2 * bins) * c_group + (2 * bins + n_out) * per_group
-        for batch in _batches(x, axis, cells):
+        for batch in _batches(x, axis, bins, n_out, c_group, per_group):
             rows, _ = _rows(x[batch, chans], axis, "dft_rows")
             grad, _ = _rows(g[batch, outs].astype(dtype, copy=False), axis, "dft_grad_rows")
             spectra = _product("dft_spectra", forward, rows).reshape(bins, 2 * c_group, -1)

@@ -317,7 +317,7 @@ def column_blocks(x, stride, dilation, padding, out, layout, budget: int, wide: 
     buffer = scratch("im2col", (total,), x.dtype)  # kept between calls (see .scratch)
     s0, d0 = stride[0], dilation[0]
     phased = not dims and stride[-1] > 1
-    kernel = tuple(t + 1 for t in taps[-1])  # when nothing is split: all taps are copied
+    kernel = tuple(t + 1 for t in taps[-1]) if phased else None  # nothing split: every tap
     for n0 in range(0, n_batch, together):
         samples = slice(n0, min(n0 + together, n_batch))
         count = samples.stop - samples.start
