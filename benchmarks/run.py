@@ -19,6 +19,9 @@ if "--threads" in sys.argv[:-1]:  # BLAS reads its thread count once, when NumPy
     os.environ.setdefault("OPENBLAS_NUM_THREADS", count)
     os.environ.setdefault("OMP_NUM_THREADS", count)
 
+# OpenBLAS's idle workers sleep at once (read when NumPy loads; convzoo.bench.process says why)
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+
 from convzoo.bench import add_arguments, run_cli  # noqa: E402
 
 

@@ -73,7 +73,8 @@ def to_markdown(rows, roofs, settings=None) -> str:
         f"({', '.join(f'{k} {v:.1f}' for k, v in roofs['sgemm_gflops'].items())}), stream "
         f"{roofs['peak_gbs']:.1f} GB/s "
         f"({', '.join(f'{k} {v:.1f}' for k, v in roofs['stream_gbs'].items())}); "
-        f"numpy {roofs['numpy']}, torch {roofs.get('torch', '-')}, Python {roofs['python']}. "
+        f"numpy {roofs['numpy']}, torch {roofs.get('torch', '-')}, Python {roofs['python']}; "
+        f"process: {roofs.get('process', 'not recorded')}. "
         f"1-minute load average {roofs.get('load_before', float('nan')):.1f} before, "
         f"{roofs.get('load_after', float('nan')):.1f} after (on {roofs['cpu_count']} cores).\n"
     )

@@ -12,7 +12,7 @@ import statistics
 
 import numpy as np
 
-from . import measure
+from . import measure, process
 from .suite import BATCH, suite
 
 __all__ = ["Settings", "set_threads", "machine", "run_layer", "run", "summary", "TARGETS"]
@@ -85,6 +85,7 @@ def machine(threads: int) -> dict:
     except ImportError:  # pragma: no cover
         pass
     info["python"] = platform.python_version()
+    info["process"] = process.describe()
     info["processor"] = platform.processor() or platform.machine()
     info["sgemm_gflops"] = measure.peak_sgemm_gflops()
     info["stream_gbs"] = measure.stream_gbs()
@@ -134,6 +135,7 @@ def run_layer(layer, settings: Settings, roofs: dict, rng_seed: int = 0) -> dict
 
 def run(settings: Settings, progress=None):
     """Run every layer; ``progress(layer_name)`` is called before each. Returns (rows, machine)."""
+    process.keep_freed_memory()  # before any timing (see .process)
     roofs = machine(settings.threads)
     layers = suite(settings.quick, settings.only)
     rows = []

@@ -51,6 +51,8 @@ def build_parser(argv=None) -> Parser:
 
 
 def main(argv=None) -> int:
+    if argv is None:  # a real command line: `convzoo bench` may restart with its settings
+        bench.restart(sys.argv[1:])
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         args = build_parser(argv).parse_args(argv)
