@@ -54,7 +54,13 @@ _state = {"kept": False}
 
 def environment(environ=None) -> dict:
     """``environ`` (default: this process's) with the benchmark's BLAS setting added unless
-    it is already there."""
+    it is already there.
+
+    Examples
+    --------
+    >>> environment({"PATH": "/bin"})
+    {'PATH': '/bin', 'OPENBLAS_THREAD_TIMEOUT': '4'}
+    """
     env = dict(os.environ if environ is None else environ)
     env.setdefault(_VARIABLE, BLAS_THREAD_TIMEOUT)
     return env
@@ -77,7 +83,14 @@ def restart_argv(argv) -> list[str] | None:
 
 def keep_freed_memory() -> bool:
     """Make glibc keep freed memory mapped (no ``mmap`` for large blocks, no trimming) for
-    the rest of the process; ``False`` where there is no glibc ``mallopt``."""
+    the rest of the process; ``False`` where there is no glibc ``mallopt``.
+
+    Examples
+    --------
+    >>> kept = keep_freed_memory()  # True on Linux with glibc
+    >>> ("freed memory kept mapped" in describe()) == kept
+    True
+    """
     if _state["kept"]:
         return True
     name = ctypes.util.find_library("c")
@@ -94,7 +107,14 @@ def keep_freed_memory() -> bool:
 
 
 def describe() -> str:
-    """One line for the results: the settings in force in this process."""
+    """One line for the results: the settings in force in this process.
+
+    Examples
+    --------
+    >>> describe().split("; ")[0] in ("OPENBLAS_THREAD_TIMEOUT=" + os.environ.get(
+    ...     "OPENBLAS_THREAD_TIMEOUT", ""), "OpenBLAS's default worker polling")
+    True
+    """
     timeout = os.environ.get(_VARIABLE)
     blas = f"{_VARIABLE}={timeout}" if timeout else "OpenBLAS's default worker polling"
     memory = "freed memory kept mapped" if _state["kept"] else "glibc's default freeing"
