@@ -107,6 +107,37 @@ def test_auto_depthwise_transpose_uses_native_kernel():
     assert (chosen.name, native) == ("direct", True)
 
 
+def test_auto_choices_are_remembered_until_the_registry_changes():
+    """'auto' costs every algorithm once per problem; registering a cheaper algorithm or
+    removing it again makes the next choice among the new set (forward and transposed)."""
+    from convzoo.engine import Algorithm, register, select
+
+    p = Problem((2, 8, 10, 10), (8, 8, 3, 3), (1, 1), (1, 1), 1, np.dtype("float32"))
+    g, w = np.ones((2, 8, 4, 4)), np.ones((8, 8, 3, 3))
+    first, first_t = choose(p), choose_transpose(g, w, (2, 2), (1, 1), 1, (9, 9))
+    assert ("forward", p, False) in select._CHOICES
+    free = Algorithm("free", ALGORITHMS["gemm"].correlate, ALGORITHMS["gemm"].weight_grad,
+                     supports=lambda problem: True, cost=lambda problem: 0.0,
+                     transpose=ALGORITHMS["gemm"].transpose)  # fmt: skip
+    register(free)
+    try:
+        assert choose(p).name == "free"
+        assert choose_transpose(g, w, (2, 2), (1, 1), 1, (9, 9))[0].name == "free"
+    finally:
+        del ALGORITHMS["free"]
+    assert choose(p) is first
+    assert choose_transpose(g, w, (2, 2), (1, 1), 1, (9, 9)) == first_t
+
+
+def test_the_memo_of_choices_is_bounded(monkeypatch):
+    from convzoo.engine import select
+
+    monkeypatch.setattr(select, "MEMO_SIZE", 3)
+    for size in range(5, 12):
+        choose(Problem((1, 2, size, size), (2, 2, 3, 3), (1, 1), (1, 1), 1, np.dtype("f8")))
+        assert len(select._CHOICES) <= 3
+
+
 def test_forcing_an_unsupported_algorithm_names_it():
     x, w = _arrays((1, 2, 6, 6, 6), (2, 2, 3, 3, 3))  # 3-D: no direct kernel
     with pytest.raises(ValueError, match="algorithm='direct' does not support"):

@@ -268,3 +268,90 @@ def test_gemm_col2im_kernel_and_numpy_loop_agree_with_torch(scatter, monkeypatch
     kw = dict(stride=(2, 3), padding=(1, 0), dilation=(1, 2), groups=3)
     want = F.conv_transpose2d(torch.tensor(x), torch.tensor(w), **kw).numpy()
     np.testing.assert_allclose(conv_transpose(x, w, algorithm="gemm", **kw), want, atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "stride, dilation, padding",
+    [((2, 2), (1, 1), (1, 1)), ((3, 2), (2, 1), (2, 0)), ((2, 3), (1, 2), (0, 3)),
+     ((1, 2), (1, 1), (0, 1)), ((4, 4), (1, 1), (5, 5))],
+)  # fmt: skip
+@pytest.mark.parametrize("overwrite", [True, False])
+def test_col2im_kernel_crops_as_it_writes(stride, dilation, padding, overwrite):
+    """The phase-split col2im writes the cropped grid straight from the columns: every
+    cell exactly once when overwriting (zero where no tap lands), or added to what is there,
+    against the per-tap NumPy scatter onto the full grid followed by a crop."""
+    from convzoo.engine.col2im_kernel import col2im_2d
+
+    rng = np.random.default_rng(11)
+    (sh, sw), (dh, dw), (lo_h, lo_w) = stride, dilation, padding
+    n, c, kh, kw, oh, ow = 2, 3, 3, 4, 4, 5
+    cols = rng.standard_normal((n, c, kh, kw, oh, ow))
+    full = np.zeros((n, c, (oh - 1) * sh + (kh - 1) * dh + 1, (ow - 1) * sw + (kw - 1) * dw + 1))
+    for i, j in itertools.product(range(kh), range(kw)):
+        full[:, :, i * dh : i * dh + (oh - 1) * sh + 1 : sh,
+             j * dw : j * dw + (ow - 1) * sw + 1 : sw] += cols[:, :, i, j]  # fmt: skip
+    height, width = full.shape[2] - 2 * lo_h + 1, full.shape[3] - lo_w + 2  # past the grid too
+    want = np.zeros((n, c, height, width))
+    inside = full[:, :, lo_h : lo_h + height, lo_w : lo_w + width]
+    want[:, :, : inside.shape[2], : inside.shape[3]] = inside
+    start = np.full(want.shape, np.nan) if overwrite else rng.standard_normal(want.shape)
+    x = start.copy()
+    col2im_2d(0, n * c, cols, x, 0, 0, sh, sw, dh, dw, lo_h, lo_w, overwrite)
+    np.testing.assert_allclose(x, want if overwrite else start + want, atol=1e-12)
+
+
+def test_col2im_kernel_adds_a_block_of_rows_at_its_offset():
+    """Row blocks (a workspace smaller than one image's columns) add their share at
+    ``first_row``: two half-blocks sum to the whole, in any order."""
+    from convzoo.engine.col2im_kernel import col2im_2d
+
+    rng = np.random.default_rng(12)
+    cols = rng.standard_normal((1, 2, 4, 4, 6, 5))
+    whole = np.zeros((1, 2, 12, 10))
+    col2im_2d(0, 2, cols, whole, 0, 0, 2, 2, 1, 1, 1, 1, True)
+    parts = np.zeros_like(whole)
+    for rows in (slice(3, 6), slice(0, 3)):
+        block = np.ascontiguousarray(cols[:, :, :, :, rows])  # as the engine's workspace is
+        col2im_2d(0, 2, block, parts, 0, rows.start, 2, 2, 1, 1, 1, 1, False)
+    np.testing.assert_allclose(parts, whole, atol=1e-12)
+
+
+@pytest.mark.parametrize("n_batch, groups", [(8, 1), (4, 2), (3, 1), (1, 1)])
+def test_transposed_conv_per_image_threads_match_torch(n_batch, groups):
+    """Batches that split evenly over the threads run product and col2im image by image on
+    them (single-threaded BLAS); others take the batched product. Both equal PyTorch."""
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((n_batch, 8, 6, 5)).astype(np.float32)
+    w = rng.standard_normal((8, 6 // groups, 4, 4)).astype(np.float32)
+    kw = dict(stride=2, padding=1, groups=groups)
+    want = F.conv_transpose2d(torch.tensor(x), torch.tensor(w), **kw).numpy()
+    got = conv_transpose(x, w, algorithm="gemm", **kw)
+    assert got.flags.c_contiguous and got.dtype == np.float32
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_per_image_threads_only_for_even_shares():
+    from convzoo.engine import parallel
+
+    before = parallel.num_threads()
+    try:
+        parallel.set_num_threads(2)
+        assert gemm._per_image_threads(8) == blas.threads_available()
+        assert not gemm._per_image_threads(3)  # one thread would do twice the work
+        assert gemm._per_image_threads(9) == blas.threads_available()  # remainder is small
+        parallel.set_num_threads(1)
+        assert not gemm._per_image_threads(8)
+    finally:
+        parallel.set_num_threads(before)
+
+
+def test_conv_transpose_with_unreached_cells_at_stride_one():
+    """At stride 1 an output_padding (allowed below the dilation) adds cells no input
+    reaches: they are zero, as in PyTorch (the cropped stride-1 kernels are not used)."""
+    rng = np.random.default_rng(14)
+    x, w = rng.standard_normal((2, 3, 4, 5)), rng.standard_normal((3, 2, 3, 2))
+    kw = dict(stride=1, padding=1, dilation=3, output_padding=(2, 1))
+    want = F.conv_transpose2d(torch.tensor(x), torch.tensor(w), **kw).numpy()
+    for algorithm in ("auto", "gemm", "direct"):
+        np.testing.assert_allclose(conv_transpose(x, w, algorithm=algorithm, **kw), want,
+                                   atol=1e-10)  # fmt: skip

@@ -155,14 +155,22 @@ def forward_rows(x4, w4, stride, dilation, pads, row0, y, per_group, parallel=Tr
     >>> band[0, 0].tolist()
     [[6.0, 9.0, 9.0, 6.0], [6.0, 9.0, 9.0, 6.0]]
     """
+    from . import depthwise3x3  # numba, like the other kernels
+
     (sh, sw), (dh, dw), (ph, pw) = stride, dilation, pads
-    hq, wq, offsets = _layout(y.shape[2:], w4.shape[2:], stride, dilation)
-    jobs = y.shape[0] * (w4.shape[0] // per_group)  # (image, group)
-    args = (x4, w4, sh, sw, dh, dw, ph, pw, row0, y, per_group, offsets, hq, wq)
-    if parallel:
-        parallel_for(_kernels().flat_forward, jobs, *args)
+    kernel = depthwise3x3.kernel_for(w4.shape[2:], stride, dilation, pw, x4.shape[3],
+                                     y.shape[3], w4.shape[1])  # fmt: skip
+    if kernel is not None and x4.flags.c_contiguous and y.flags.c_contiguous:
+        # 3x3 depthwise: straight from x to y (whose planes it reads and writes flat)
+        jobs, args = y.shape[0] * w4.shape[0], (x4, w4, ph, row0, y, per_group)
     else:
-        _kernels().flat_forward(0, jobs, *args)
+        hq, wq, offsets = _layout(y.shape[2:], w4.shape[2:], stride, dilation)
+        kernel, jobs = _kernels().flat_forward, y.shape[0] * (w4.shape[0] // per_group)
+        args = (x4, w4, sh, sw, dh, dw, ph, pw, row0, y, per_group, offsets, hq, wq)
+    if parallel:
+        parallel_for(kernel, jobs, *args)
+    else:
+        kernel(0, jobs, *args)
 
 
 def _layout(out, kernel, stride, dilation):

@@ -64,7 +64,10 @@ def input_grad(grad_output, w, spec, algorithm="auto", func="conv"):
     chosen, native = choose_transpose(grad_output, w, s, d, g, spec.padded_spatial, algorithm,
                                       func)  # fmt: skip
     zero = pads_with_zeros(spec.padding_mode, spec.padding_value)
-    if native and chosen.unpadded_transpose is not None and zero:
+    # a transposed convolution's output_padding can leave cells no window reaches at stride
+    # 1, where the cropped kernels assume every cell is reached: those go the full way
+    reached = grad_output.shape[2:] == spec.output_spatial
+    if native and chosen.unpadded_transpose is not None and zero and reached:
         return chosen.unpadded_transpose(grad_output, w, s, d, g, spec.padding,
                                          spec.input_spatial)  # fmt: skip
     full = correlate_transpose(grad_output, w, s, d, g, spec.padded_spatial, algorithm, func)

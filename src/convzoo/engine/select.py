@@ -230,9 +230,7 @@ def choose(
     if algorithm == "auto":
         if problem.macs == 0:
             return ALGORITHMS["reference"]
-        usable = [a for a in ALGORITHMS.values() if a.supports(problem)]
-        best = min(usable, key=lambda a: a.grad_cost(problem) if weight_grad else a.cost(problem))
-        return _within_windows(best, data)
+        return _within_windows(_remembered(("forward", problem, weight_grad), _cheapest), data)
     if algorithm not in ALGORITHMS:
         raise ValueError(
             f"{func}: algorithm must be 'auto' or one of {sorted(ALGORITHMS)}; got {algorithm!r}"
@@ -245,6 +243,45 @@ def choose(
             f"{problem.dilation}, groups {problem.groups}); use algorithm='auto'"
         )
     return ALGORITHMS["reference"] if problem.macs == 0 else _within_windows(chosen, data)
+
+
+def _cheapest(key) -> Algorithm:
+    _, problem, weight_grad = key
+    usable = [a for a in ALGORITHMS.values() if a.supports(problem)]
+    return min(usable, key=lambda a: a.grad_cost(problem) if weight_grad else a.cost(problem))
+
+
+#: Choices of ``'auto'`` already made, by problem (see :func:`_remembered`).
+_CHOICES: dict = {}
+#: The algorithms the remembered choices were made among.
+_CHOSEN_AMONG: list = []
+#: Problems remembered at most (a network has a few dozen shapes; the memo then starts over).
+MEMO_SIZE = 4096
+
+
+def _remembered(key, decide):
+    """``decide(key)``, computed once per key while :data:`ALGORITHMS` holds the same
+    algorithms: a choice depends only on the problem's shapes and the registered costs, and
+    costing every algorithm takes longer (tens of microseconds) than a small layer's
+    arithmetic leaves to spare. Registering or removing an algorithm starts the memo over.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = Problem((1, 3, 8, 8), (4, 3, 3, 3), (1, 1), (1, 1), 1, np.dtype("float32"))
+    >>> choose(p) is choose(p)
+    True
+    """
+    algorithms = list(ALGORITHMS.values())
+    same = len(algorithms) == len(_CHOSEN_AMONG) and all(
+        a is b for a, b in zip(algorithms, _CHOSEN_AMONG, strict=True)
+    )
+    if not same or len(_CHOICES) >= MEMO_SIZE:
+        _CHOICES.clear()
+        _CHOSEN_AMONG[:] = algorithms
+    if key not in _CHOICES:
+        _CHOICES[key] = decide(key)
+    return _CHOICES[key]
 
 
 def _within_windows(chosen: Algorithm, data) -> Algorithm:
@@ -329,6 +366,11 @@ def _transpose_choice(g, w, stride, dilation, groups, full_spatial, algorithm, f
         if chosen is not None and chosen.transpose is not None and chosen.supports(forward):
             return chosen, True
         return choose(derived, algorithm, func), False
+    return _remembered(("transpose", forward, derived), _cheapest_transpose)
+
+
+def _cheapest_transpose(key) -> tuple[Algorithm, bool]:
+    _, forward, derived = key
     options = [(a.cost(forward), a.name, a, True) for a in ALGORITHMS.values()
                if a.transpose is not None and a.supports(forward)]  # fmt: skip
     options += [(a.cost(derived), a.name, a, False) for a in ALGORITHMS.values()

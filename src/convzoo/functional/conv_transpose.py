@@ -17,13 +17,6 @@ from ._common import add_bias, bias_grad, check_bias, check_grad_output, passes_
 __all__ = ["conv_transpose", "conv_transpose_backward"]
 
 
-def _crop(full, spec):
-    index = tuple(
-        slice(lo, lo + o) for (lo, _), o in zip(spec.padding, spec.output_spatial, strict=True)
-    )
-    return full[(Ellipsis, *index)]
-
-
 @passes_non_finite
 def conv_transpose(
     x,
@@ -94,11 +87,10 @@ def conv_transpose(
         groups=groups, transposed=True, output_padding=output_padding, output_size=output_size,
     )  # fmt: skip
     check_bias(func, bias, spec.out_channels)
-    full = engine.correlate_transpose(
-        x, weight, spec.stride, spec.dilation, spec.groups, spec.padded_spatial, algorithm, func
-    )
-    y = _crop(full, spec).copy()
-    return add_bias(y, bias).astype(dtype, copy=False)
+    # the input gradient of the forward convolution this one is the adjoint of: cropped as
+    # the chosen algorithm computes it where it can (no full grid, no crop copy)
+    y = engine.input_grad(x, weight, spec.forward_view(), algorithm, func)
+    return add_bias(np.ascontiguousarray(y), bias).astype(dtype, copy=False)
 
 
 @passes_non_finite
