@@ -39,8 +39,18 @@ def _torch_all(x, w, padding, dilation, groups, g):
     return y.detach().numpy(), gx.numpy(), gw.numpy()
 
 
+@pytest.fixture(params=["numba", "numpy"])
+def dft_kernels(request, monkeypatch):
+    """Run a test with the numba weight blocks and copies, and with the NumPy fallback."""
+    if request.param == "numpy":
+        monkeypatch.setattr(dft, "_kernels", lambda: None)
+    else:
+        assert dft._kernels() is not None
+    return request.param
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_dft_forward_and_gradients_match_torch(case):
+def test_dft_forward_and_gradients_match_torch(case, dft_kernels):
     _, xs, ws, padding, dilation, groups = case
     rng = np.random.default_rng(4)
     x, w = rng.standard_normal(xs), rng.standard_normal(ws)
@@ -179,3 +189,32 @@ def test_dft_workspace_is_bounded_by_its_budget(monkeypatch):
     assert whole > 5 * x.nbytes  # row copy, spectra, products, rows back, output
     # the output, 1 MiB of temporaries per chunk, and weight-sized arrays (2 + 1 MiB here)
     assert chunked < x.nbytes + 5 * 2**20
+
+
+def test_dft_weight_block_is_the_real_form_of_the_conjugate_spectrum():
+    """Per bin, ``[[A, -S], [S, A]] @ [Re x; Im x]`` is ``conj(W) X`` with ``W = A - iS``
+    the DFT of the taps: the complex arithmetic the real block stands for."""
+    from convzoo.engine import dft_kernels
+
+    rng = np.random.default_rng(7)
+    w = rng.standard_normal((3, 4, 5))
+    angle = rng.uniform(0, 2 * np.pi, (6, 5))
+    cos_t, sin_t = np.cos(angle), np.sin(angle)
+    block = np.empty((6, 6, 8))
+    dft_kernels.weight_block(0, 3, w, cos_t, sin_t, block)
+    spectrum = np.einsum("oct,bt->boc", w, np.exp(-1j * angle))  # W = A - iS
+    x = rng.standard_normal((6, 4)) + 1j * rng.standard_normal((6, 4))
+    want = np.einsum("boc,bc->bo", np.conj(spectrum), x)
+    got = np.einsum("bij,bj->bi", block, np.concatenate([x.real, x.imag], axis=1))
+    np.testing.assert_allclose(got[:, :3] + 1j * got[:, 3:], want, atol=1e-12)
+
+
+def test_dft_permuted_copy_any_view():
+    from convzoo.engine import dft_kernels
+
+    x = np.arange(2 * 3 * 4 * 5.0).reshape(2, 3, 4, 5)
+    for order in [(3, 1, 0, 2), (2, 1, 0, 3), (0, 1, 2, 3)]:
+        view = x.transpose(order)
+        out = np.empty(view.shape)
+        dft_kernels.permuted_copy(0, view.shape[0] * view.shape[1], view, out)
+        np.testing.assert_array_equal(out, view)

@@ -37,6 +37,7 @@ import numpy as np
 
 from .adjoint import transpose_weight
 from .gemm import gemm_efficiency
+from .parallel import parallel_for
 from .scratch import scratch
 
 __all__ = [
@@ -183,13 +184,50 @@ def _inverse_matrix(bins, positions, length, dtype):
     return pair.reshape(len(positions), 2 * bins).astype(dtype)
 
 
+def _kernels():
+    """The numba kernels (:mod:`.dft_kernels`), or ``None`` without numba (NumPy instead)."""
+    try:
+        from . import dft_kernels
+    except ImportError:  # pragma: no cover - numba is installed in CI
+        return None
+    return dft_kernels
+
+
+def _copy(dst, src):
+    """``dst[...] = src`` for a permuted view ``src``: 4-D arrays on the engine's threads."""
+    kernels = _kernels()
+    if kernels is None or dst.ndim != 4 or dst.size == 0:
+        np.copyto(dst, src)
+        return
+    parallel_for(kernels.permuted_copy, dst.shape[0] * dst.shape[1], src, dst)
+
+
+def _weight_block(w, cos_t, sin_t, name):
+    """``(B, 2 C_out, 2 C_in)``: per bin ``[[A, -S], [S, A]]`` with ``A + iS`` the conjugate
+    spectrum of the weights ``w`` (C_out, C_in, k) at the bins of ``cos_t``, ``sin_t``
+    (B, k), the real form of the complex product (into scratch ``name``)."""
+    c_out, c_in = w.shape[:2]
+    block = scratch(name, (cos_t.shape[0], 2 * c_out, 2 * c_in), w.dtype)
+    kernels = _kernels()
+    if kernels is not None:
+        parallel_for(kernels.weight_block, c_out, w, cos_t, sin_t, block)
+        return block
+    flat = w.reshape(c_out * c_in, -1).T  # (k, C_out*C_in)
+    real = (cos_t @ flat).reshape(-1, c_out, c_in)
+    imag = (sin_t @ flat).reshape(-1, c_out, c_in)
+    block[:, :c_out, :c_in], block[:, c_out:, c_in:] = real, real
+    block[:, c_out:, :c_in] = imag
+    np.negative(imag, out=block[:, :c_out, c_in:])
+    return block
+
+
 def _rows(x, axis, name):
     """``(n, C * rows)``: ``x`` with the kernel axis first, then channels, then the batch
     and the other axes (one copy, into scratch ``name``), and that copy's 4-D+ shape."""
     order = (2 + axis, 1, 0, *(2 + i for i in range(x.ndim - 2) if i != axis))
     source = x.transpose(order)
     moved = scratch(name, source.shape, x.dtype)
-    np.copyto(moved, source)
+    _copy(moved, source)
     return moved.reshape(moved.shape[0], -1), moved.shape
 
 
@@ -253,32 +291,26 @@ def unpadded(x, w, stride, dilation, groups, padding):
     size = x.shape[2 + axis]
     n_out = size + extra - reach * (taps - 1)
     inverse = _inverse_matrix(bins, np.arange(n_out), length, dtype)  # (n_out, 2B)
-    # conj(DFT(w)) at the dilated taps: A + iB with A = sum w cos, B = sum w sin
+    # conj(DFT(w)) at the dilated taps: A + iS with A = sum w cos, S = sum w sin
     angle = 2 * np.pi * np.outer(np.arange(bins), np.arange(taps) * reach) / length
+    cos_t, sin_t = np.cos(angle).astype(dtype), np.sin(angle).astype(dtype)
     c_out, c_group = w.shape[:2]
     per_group = c_out // groups
-    flat_w = w.astype(dtype, copy=False).reshape(c_out * c_group, taps).T  # (k, C_out*C_g)
-    real = _product("dft_weight_re", np.cos(angle).astype(dtype), flat_w)
-    imag = _product("dft_weight_im", np.sin(angle).astype(dtype), flat_w)
-    real, imag = real.reshape(bins, c_out, c_group), imag.reshape(bins, c_out, c_group)
+    w3 = np.ascontiguousarray(w, dtype=dtype).reshape(c_out, c_group, taps)
     out_shape = list(x.shape)
     out_shape[1], out_shape[2 + axis] = c_out, n_out
     y = np.empty(out_shape, dtype)
     for g in range(groups):
         chans = slice(g * c_group, (g + 1) * c_group)
         outs = slice(g * per_group, (g + 1) * per_group)
-        block = scratch("dft_block", (bins, 2 * per_group, 2 * c_group), dtype)
-        a, b = real[:, outs], imag[:, outs]
-        block[:, :per_group, :c_group], block[:, per_group:, c_group:] = a, a
-        block[:, per_group:, :c_group] = b
-        np.negative(b, out=block[:, :per_group, c_group:])
+        block = _weight_block(w3[outs], cos_t, sin_t, "dft_block")
         for batch in _batches(x, axis, bins, n_out, c_group, per_group):
             rows, moved = _rows(x[batch, chans], axis, "dft_rows")  # (n, C_g * N * rest)
             spectra = _product("dft_spectra", forward, rows).reshape(bins, 2 * c_group, -1)
             products = _product("dft_products", block, spectra)  # (B, [Re; Im] C_out/G, ...)
             spatial = _product("dft_spatial", inverse, products.reshape(2 * bins, -1))
             spatial = spatial.reshape(n_out, per_group, *moved[2:])  # (n_out, C, N, *rest)
-            y[batch, outs] = np.moveaxis(spatial.swapaxes(1, 2), 0, 2 + axis)
+            _copy(y[batch, outs], np.moveaxis(spatial.swapaxes(1, 2), 0, 2 + axis))
     return y
 
 
