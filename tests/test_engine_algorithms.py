@@ -110,12 +110,12 @@ def test_auto_depthwise_transpose_uses_native_kernel():
 def test_auto_choices_are_remembered_until_the_registry_changes():
     """'auto' costs every algorithm once per problem; registering a cheaper algorithm or
     removing it again makes the next choice among the new set (forward and transposed)."""
-    from convzoo.engine import Algorithm, register, select
+    from convzoo.engine import Algorithm, memo, register
 
     p = Problem((2, 8, 10, 10), (8, 8, 3, 3), (1, 1), (1, 1), 1, np.dtype("float32"))
     g, w = np.ones((2, 8, 4, 4)), np.ones((8, 8, 3, 3))
     first, first_t = choose(p), choose_transpose(g, w, (2, 2), (1, 1), 1, (9, 9))
-    assert ("forward", p, False) in select._CHOICES
+    assert ("forward", p, False) in memo._CHOICES
     free = Algorithm("free", ALGORITHMS["gemm"].correlate, ALGORITHMS["gemm"].weight_grad,
                      supports=lambda problem: True, cost=lambda problem: 0.0,
                      transpose=ALGORITHMS["gemm"].transpose)  # fmt: skip
@@ -130,12 +130,12 @@ def test_auto_choices_are_remembered_until_the_registry_changes():
 
 
 def test_the_memo_of_choices_is_bounded(monkeypatch):
-    from convzoo.engine import select
+    from convzoo.engine import memo
 
-    monkeypatch.setattr(select, "MEMO_SIZE", 3)
+    monkeypatch.setattr(memo, "MEMO_SIZE", 3)
     for size in range(5, 12):
         choose(Problem((1, 2, size, size), (2, 2, 3, 3), (1, 1), (1, 1), 1, np.dtype("f8")))
-        assert len(select._CHOICES) <= 3
+        assert len(memo._CHOICES) <= 3
 
 
 def test_forcing_an_unsupported_algorithm_names_it():
@@ -325,9 +325,10 @@ def test_fft_large_kernel_grouped_dilated_strided_matches_gemm():
 
 
 def test_gemm_chunked_by_rows_matches_reference(monkeypatch):
-    from convzoo.engine import gemm
+    from convzoo.engine import col2im, gemm
 
     monkeypatch.setattr(gemm, "WORKSPACE_BYTES", 64)  # one output row per chunk
+    monkeypatch.setattr(col2im, "WORKSPACE_BYTES", 64)  # the strided input gradient's too
     x, w = _arrays((2, 3, 9, 8), (4, 3, 3, 3))
     kw = dict(stride=2, padding=1, dilation=(1, 2))
     y = conv(x, w, algorithm="gemm", **kw)

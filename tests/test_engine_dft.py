@@ -7,7 +7,7 @@ import pytest
 
 from convzoo import conv, conv_backward, conv_transpose, conv_transpose_backward
 from convzoo.bench.measure import peak_traced_bytes
-from convzoo.engine import dft, scratch
+from convzoo.engine import dft, dft_blocks, scratch
 from convzoo.engine.select import Problem, choose
 
 torch = pytest.importorskip("torch")
@@ -43,9 +43,9 @@ def _torch_all(x, w, padding, dilation, groups, g):
 def dft_kernels(request, monkeypatch):
     """Run a test with the numba weight blocks and copies, and with the NumPy fallback."""
     if request.param == "numpy":
-        monkeypatch.setattr(dft, "_kernels", lambda: None)
+        monkeypatch.setattr(dft_blocks, "kernels", lambda: None)
     else:
-        assert dft._kernels() is not None
+        assert dft_blocks.kernels() is not None
     return request.param
 
 
@@ -191,30 +191,26 @@ def test_dft_workspace_is_bounded_by_its_budget(monkeypatch):
     assert chunked < x.nbytes + 5 * 2**20
 
 
-def test_dft_weight_block_is_the_real_form_of_the_conjugate_spectrum():
+def test_dft_weight_block_is_the_real_form_of_the_conjugate_spectrum(dft_kernels):
     """Per bin, ``[[A, -S], [S, A]] @ [Re x; Im x]`` is ``conj(W) X`` with ``W = A - iS``
-    the DFT of the taps: the complex arithmetic the real block stands for."""
-    from convzoo.engine import dft_kernels
-
+    the DFT of the taps: the complex arithmetic the real block stands for (numba and
+    NumPy)."""
     rng = np.random.default_rng(7)
     w = rng.standard_normal((3, 4, 5))
     angle = rng.uniform(0, 2 * np.pi, (6, 5))
-    cos_t, sin_t = np.cos(angle), np.sin(angle)
-    block = np.empty((6, 6, 8))
-    dft_kernels.weight_block(0, 3, w, cos_t, sin_t, block)
+    block = dft_blocks.weight_block(w, np.cos(angle), np.sin(angle), "test_block")
     spectrum = np.einsum("oct,bt->boc", w, np.exp(-1j * angle))  # W = A - iS
     x = rng.standard_normal((6, 4)) + 1j * rng.standard_normal((6, 4))
     want = np.einsum("boc,bc->bo", np.conj(spectrum), x)
     got = np.einsum("bij,bj->bi", block, np.concatenate([x.real, x.imag], axis=1))
     np.testing.assert_allclose(got[:, :3] + 1j * got[:, 3:], want, atol=1e-12)
+    scratch.release()
 
 
-def test_dft_permuted_copy_any_view():
-    from convzoo.engine import dft_kernels
-
+def test_dft_permuted_copy_any_view(dft_kernels):
     x = np.arange(2 * 3 * 4 * 5.0).reshape(2, 3, 4, 5)
     for order in [(3, 1, 0, 2), (2, 1, 0, 3), (0, 1, 2, 3)]:
         view = x.transpose(order)
         out = np.empty(view.shape)
-        dft_kernels.permuted_copy(0, view.shape[0] * view.shape[1], view, out)
+        dft_blocks.permuted_copy(out, view)
         np.testing.assert_array_equal(out, view)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from convzoo import conv, conv_backward, conv_transpose
-from convzoo.engine import blas, gemm
+from convzoo.engine import blas, col2im, gemm
 from convzoo.engine.windows import fill_windows, last_axis_phases, padded_phases
 
 torch = pytest.importorskip("torch")
@@ -259,10 +259,10 @@ def test_gemm_col2im_kernel_and_numpy_loop_agree_with_torch(scatter, monkeypatch
     """The 2-D col2im runs as a numba kernel (parallel over planes); without numba, as one
     strided NumPy add per tap. Both equal PyTorch, also when the batch is chunked."""
     if scatter == "numpy":
-        monkeypatch.setattr(gemm, "_col2im_kernel", lambda: None)
+        monkeypatch.setattr(col2im, "_kernel", lambda: None)
     else:
-        assert gemm._col2im_kernel() is not None
-    monkeypatch.setattr(gemm, "WORKSPACE_BYTES", 4096)  # several chunks of images and rows
+        assert col2im._kernel() is not None
+    monkeypatch.setattr(col2im, "WORKSPACE_BYTES", 4096)  # several chunks of images and rows
     rng = np.random.default_rng(4)
     x, w = rng.standard_normal((3, 6, 7, 5)), rng.standard_normal((6, 2, 4, 3))
     kw = dict(stride=(2, 3), padding=(1, 0), dilation=(1, 2), groups=3)
@@ -336,11 +336,11 @@ def test_per_image_threads_only_for_even_shares():
     before = parallel.num_threads()
     try:
         parallel.set_num_threads(2)
-        assert gemm._per_image_threads(8) == blas.threads_available()
-        assert not gemm._per_image_threads(3)  # one thread would do twice the work
-        assert gemm._per_image_threads(9) == blas.threads_available()  # remainder is small
+        assert blas.whole_images_per_thread(8) == blas.threads_available()
+        assert not blas.whole_images_per_thread(3)  # one thread would do twice the work
+        assert blas.whole_images_per_thread(9) == blas.threads_available()  # small remainder
         parallel.set_num_threads(1)
-        assert not gemm._per_image_threads(8)
+        assert not blas.whole_images_per_thread(8)
     finally:
         parallel.set_num_threads(before)
 

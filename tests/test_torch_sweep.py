@@ -157,11 +157,12 @@ def test_symmetric_mode_matches_numpy_pad():
 
 @pytest.mark.parametrize("budget", [1, 2_000, 20_000], ids=lambda b: f"workspace{b}B")
 def test_gemm_chunks_match_torch(monkeypatch, budget):
-    """A tiny im2col workspace forces the batch- and row-chunked GEMM paths."""
-    from convzoo.engine import gemm
+    """A tiny workspace forces the batch- and row-chunked paths of GEMM's col2im (the
+    forward's blocks have their own budget test in tests/test_engine_gemm.py)."""
+    from convzoo.engine import col2im
 
-    original = gemm.chunks
-    monkeypatch.setattr(gemm, "chunks", lambda *a: original(*a, budget=budget))
+    original = col2im.chunks
+    monkeypatch.setattr(col2im, "chunks", lambda *a: original(*a, budget=budget))
     for case in CONV_CASES[:40]:
         check_conv(case, algorithm="gemm")
     for case in TRANSPOSE_CASES[:20]:

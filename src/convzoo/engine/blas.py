@@ -35,7 +35,16 @@ import threading
 
 import numpy as np
 
-__all__ = ["available", "gemm", "set_enabled", "threads_available", "single_threaded"]
+from .parallel import num_threads
+
+__all__ = [
+    "available",
+    "gemm",
+    "set_enabled",
+    "threads_available",
+    "single_threaded",
+    "whole_images_per_thread",
+]
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 #: (symbol name, integer type) pairs to try, most specific first (ILP64 builds suffix 64_).
@@ -244,3 +253,23 @@ def single_threaded():
             _state["depth"] -= 1
             if _state["depth"] == 0:
                 put(_state["saved"])
+
+
+def whole_images_per_thread(n_batch: int) -> bool:
+    """Whether a batch should go to the engine's threads whole images at a time, each thread
+    running its own products on single-threaded BLAS (:func:`single_threaded`): there are
+    several threads, OpenBLAS's thread count can be set, and the images split evenly (or
+    there are enough that the remainder does not matter: at least four per thread).
+
+    Examples
+    --------
+    >>> from convzoo.engine.parallel import num_threads
+    >>> whole_images_per_thread(1)
+    False
+    >>> whole_images_per_thread(8) == (num_threads() in (2, 4, 8) and threads_available())
+    True
+    """
+    threads = num_threads()
+    return (
+        threads > 1 and threads_available() and (n_batch % threads == 0 or n_batch >= 4 * threads)
+    )

@@ -1,6 +1,6 @@
 """col2im as a numba kernel: add GEMM columns back onto a 2-D grid, cropped on the way.
 
-The transposed convolution by GEMM (:func:`.gemm.correlate_transpose`) multiplies
+The transposed convolution by GEMM (:func:`.col2im.correlate_transpose`) multiplies
 ``cols = W^T @ g``, whose entry ``(c, i, j, r, q)`` is the contribution of position
 ``(r, q)`` through tap ``(i, j)`` to cell ``(r*sh + i*dh, q*sw + j*dw)`` of the full grid.
 Scattering each value to its cell (one strided ``+=`` per tap) runs at scalar speed. This
@@ -10,7 +10,7 @@ of ``cols`` is added with contiguous, vectorised loads and stores into a per-pla
 The phases are then interleaved row by row and written straight into the cropped output
 (the padding of the transposed convolution is a crop): no zero-filled full grid, no crop
 copy. Planes (image, channel) run in parallel. Imported only when numba is present (the
-``fast`` extra); :mod:`.gemm` falls back to NumPy otherwise.
+``fast`` extra); :mod:`.col2im` falls back to NumPy otherwise.
 """
 
 from __future__ import annotations

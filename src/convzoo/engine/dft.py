@@ -35,9 +35,9 @@ import math
 
 import numpy as np
 
+from . import dft_blocks
 from .adjoint import transpose_weight
 from .gemm import gemm_efficiency
-from .parallel import parallel_for
 from .scratch import scratch
 
 __all__ = [
@@ -166,68 +166,13 @@ def weight_grad_cost(problem) -> float:
     return cost(problem)
 
 
-def _spectrum_matrix(bins, positions, length, dtype):
-    """``(2B, len(positions))``: rows ``(b, re)`` and ``(b, im)`` of ``exp(-2 pi i b j / L)``."""
-    angle = 2 * np.pi * np.outer(np.arange(bins), positions) / length
-    return np.stack([np.cos(angle), -np.sin(angle)], axis=1).reshape(2 * bins, -1).astype(dtype)
-
-
-def _inverse_matrix(bins, positions, length, dtype):
-    """``(len(positions), 2B)``: the real part of the inverse DFT at ``positions``, from the
-    ``B`` bins of a real signal (bins other than 0 and ``L/2`` stand for their conjugates)."""
-    weight = np.full(bins, 2.0)
-    weight[0] = 1.0
-    if length % 2 == 0:
-        weight[-1] = 1.0
-    angle = 2 * np.pi * np.outer(positions, np.arange(bins)) / length
-    pair = np.stack([np.cos(angle), -np.sin(angle)], axis=2) * (weight[:, None] / length)
-    return pair.reshape(len(positions), 2 * bins).astype(dtype)
-
-
-def _kernels():
-    """The numba kernels (:mod:`.dft_kernels`), or ``None`` without numba (NumPy instead)."""
-    try:
-        from . import dft_kernels
-    except ImportError:  # pragma: no cover - numba is installed in CI
-        return None
-    return dft_kernels
-
-
-def _copy(dst, src):
-    """``dst[...] = src`` for a permuted view ``src``: 4-D arrays on the engine's threads."""
-    kernels = _kernels()
-    if kernels is None or dst.ndim != 4 or dst.size == 0:
-        np.copyto(dst, src)
-        return
-    parallel_for(kernels.permuted_copy, dst.shape[0] * dst.shape[1], src, dst)
-
-
-def _weight_block(w, cos_t, sin_t, name):
-    """``(B, 2 C_out, 2 C_in)``: per bin ``[[A, -S], [S, A]]`` with ``A + iS`` the conjugate
-    spectrum of the weights ``w`` (C_out, C_in, k) at the bins of ``cos_t``, ``sin_t``
-    (B, k), the real form of the complex product (into scratch ``name``)."""
-    c_out, c_in = w.shape[:2]
-    block = scratch(name, (cos_t.shape[0], 2 * c_out, 2 * c_in), w.dtype)
-    kernels = _kernels()
-    if kernels is not None:
-        parallel_for(kernels.weight_block, c_out, w, cos_t, sin_t, block)
-        return block
-    flat = w.reshape(c_out * c_in, -1).T  # (k, C_out*C_in)
-    real = (cos_t @ flat).reshape(-1, c_out, c_in)
-    imag = (sin_t @ flat).reshape(-1, c_out, c_in)
-    block[:, :c_out, :c_in], block[:, c_out:, c_in:] = real, real
-    block[:, c_out:, :c_in] = imag
-    np.negative(imag, out=block[:, :c_out, c_in:])
-    return block
-
-
 def _rows(x, axis, name):
     """``(n, C * rows)``: ``x`` with the kernel axis first, then channels, then the batch
     and the other axes (one copy, into scratch ``name``), and that copy's 4-D+ shape."""
     order = (2 + axis, 1, 0, *(2 + i for i in range(x.ndim - 2) if i != axis))
     source = x.transpose(order)
     moved = scratch(name, source.shape, x.dtype)
-    _copy(moved, source)
+    dft_blocks.permuted_copy(moved, source)
     return moved.reshape(moved.shape[0], -1), moved.shape
 
 
@@ -270,7 +215,13 @@ def _prepared(x, padding, axis, reach, dtype):
     (lo, hi), size = padding[axis], x.shape[2 + axis]
     length = transform_length(size, (lo, hi), reach)
     bins = length // 2 + 1
-    return x, lo + hi, length, bins, _spectrum_matrix(bins, np.arange(size) + lo, length, dtype)
+    return (
+        x,
+        lo + hi,
+        length,
+        bins,
+        dft_blocks.spectrum_matrix(bins, np.arange(size) + lo, length, dtype),
+    )
 
 
 def unpadded(x, w, stride, dilation, groups, padding):
@@ -290,7 +241,7 @@ def unpadded(x, w, stride, dilation, groups, padding):
     x, extra, length, bins, forward = _prepared(x, padding, axis, reach * (taps - 1), dtype)
     size = x.shape[2 + axis]
     n_out = size + extra - reach * (taps - 1)
-    inverse = _inverse_matrix(bins, np.arange(n_out), length, dtype)  # (n_out, 2B)
+    inverse = dft_blocks.inverse_matrix(bins, np.arange(n_out), length, dtype)  # (n_out, 2B)
     # conj(DFT(w)) at the dilated taps: A + iS with A = sum w cos, S = sum w sin
     angle = 2 * np.pi * np.outer(np.arange(bins), np.arange(taps) * reach) / length
     cos_t, sin_t = np.cos(angle).astype(dtype), np.sin(angle).astype(dtype)
@@ -303,14 +254,16 @@ def unpadded(x, w, stride, dilation, groups, padding):
     for g in range(groups):
         chans = slice(g * c_group, (g + 1) * c_group)
         outs = slice(g * per_group, (g + 1) * per_group)
-        block = _weight_block(w3[outs], cos_t, sin_t, "dft_block")
+        block = dft_blocks.weight_block(w3[outs], cos_t, sin_t, "dft_block")
         for batch in _batches(x, axis, bins, n_out, c_group, per_group):
             rows, moved = _rows(x[batch, chans], axis, "dft_rows")  # (n, C_g * N * rest)
             spectra = _product("dft_spectra", forward, rows).reshape(bins, 2 * c_group, -1)
             products = _product("dft_products", block, spectra)  # (B, [Re; Im] C_out/G, ...)
             spatial = _product("dft_spatial", inverse, products.reshape(2 * bins, -1))
             spatial = spatial.reshape(n_out, per_group, *moved[2:])  # (n_out, C, N, *rest)
-            _copy(y[batch, outs], np.moveaxis(spatial.swapaxes(1, 2), 0, 2 + axis))
+            dft_blocks.permuted_copy(
+                y[batch, outs], np.moveaxis(spatial.swapaxes(1, 2), 0, 2 + axis)
+            )
     return y
 
 
@@ -373,8 +326,8 @@ def unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding):
     taps, reach = kernel[axis], dilation[axis]
     x, _, length, bins, forward = _prepared(x, padding, axis, reach * (taps - 1), dtype)
     n_out = g.shape[2 + axis]
-    of_grad = _spectrum_matrix(bins, np.arange(n_out), length, dtype)
-    lags = _inverse_matrix(bins, np.arange(taps) * reach, length, dtype)  # (k, 2B)
+    of_grad = dft_blocks.spectrum_matrix(bins, np.arange(n_out), length, dtype)
+    lags = dft_blocks.inverse_matrix(bins, np.arange(taps) * reach, length, dtype)  # (k, 2B)
     c_out, c_in = g.shape[1], x.shape[1]
     per_group, c_group = c_out // groups, c_in // groups
     dw = np.empty((c_out, c_group, taps), dtype)

@@ -6,14 +6,15 @@ im2col + GEMM sum each window on its own, so they keep that property; Winograd a
 not: their transforms mix every cell of a tile (or of the whole signal), so one NaN would
 spread to outputs that never read it. Those algorithms are marked ``mixes_windows`` in
 :mod:`.select`, which hands a problem with non-finite data to GEMM instead; :func:`all_finite`
-is the check, one fast pass over each array.
+is the check, one fast pass over each array. :func:`spreads_non_finite` is the check after
+the fact for weight gradients whose dot products also run over spare cells.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["all_finite"]
+__all__ = ["all_finite", "spreads_non_finite"]
 
 
 def all_finite(*arrays) -> bool:
@@ -43,3 +44,21 @@ def all_finite(*arrays) -> bool:
         elif not np.isfinite(a).all():
             return False
     return True
+
+
+def spreads_non_finite(chosen, dw) -> bool:
+    """Whether a weight gradient may hold NaN or inf that the data put in other entries.
+    Algorithms that mix windows never get non-finite data (:func:`.select.choose`); the direct
+    kernels' dot products also run over spare cells (zero times inf is NaN), so any
+    non-finite ``dw`` not from GEMM or the loops (a check of the small result, not of the
+    data) is recomputed by GEMM.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convzoo.engine import ALGORITHMS
+    >>> dw = np.array([1.0, np.nan])
+    >>> spreads_non_finite(ALGORITHMS["direct"], dw), spreads_non_finite(ALGORITHMS["gemm"], dw)
+    (True, False)
+    """
+    return chosen.name not in ("gemm", "reference") and not np.isfinite(dw).all()

@@ -23,7 +23,7 @@ import numpy as np
 
 from . import blas
 from .direct import forward_rows
-from .parallel import num_threads, parallel_for
+from .parallel import parallel_for
 
 __all__ = ["band_rows", "depthwise_pointwise", "shuffle_blocks", "shuffle_pointwise_grouped"]
 
@@ -47,10 +47,10 @@ def depthwise_pointwise(x, dw, pw, stride, dilation, padding=((0, 0), (0, 0))):
     """Depthwise then pointwise correlation of a 2-D input zero-padded by ``padding``
     (implicitly: no padded copy), band by band.
 
-    With a batch of at least as many images as threads, each thread takes whole images
-    and runs both steps itself on single-threaded BLAS: alternating between the kernel's
-    threads and OpenBLAS's spinning ones once per band was measured several times slower on
-    a shared 2-core machine.
+    When the images split evenly over the threads (:func:`.blas.whole_images_per_thread`),
+    each thread takes whole images and runs both steps itself on single-threaded BLAS:
+    alternating between the kernel's threads and OpenBLAS's spinning ones once per band was
+    measured several times slower on a shared 2-core machine.
 
     Parameters
     ----------
@@ -86,7 +86,7 @@ def depthwise_pointwise(x, dw, pw, stride, dilation, padding=((0, 0), (0, 0))):
     flat = y.reshape(n_batch, c_out, oh * ow)  # (N, C_out, P): a view of y
     rows = min(oh, band_rows(c_mid, ow, x.itemsize, BAND_BYTES))
     mult = c_mid // c_in
-    per_image = n_batch >= num_threads() > 1 and blas.threads_available()
+    per_image = blas.whole_images_per_thread(n_batch)
 
     def images(start, stop):
         buffer = np.empty((1, c_mid, rows, ow), dtype=dtype)

@@ -14,7 +14,8 @@ import numpy as np
 
 from ..padding import pad, pad_adjoint, pads_with_zeros
 from . import gemm
-from .select import Problem, choose, choose_transpose, correlate_transpose, spreads_non_finite
+from .finite import spreads_non_finite
+from .select import Problem, choose, choose_transpose, correlate_transpose
 
 __all__ = ["forward", "input_grad", "weight_grad"]
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import dft, direct, fft, gemm, reference, winograd
+from . import dft, direct, fft, gemm, memo, reference, winograd
 from .adjoint import dilate_and_pad, transpose_weight
-from .finite import all_finite
+from .finite import all_finite, spreads_non_finite
 
 __all__ = [
     "Problem",
@@ -33,7 +33,6 @@ __all__ = [
     "correlate",
     "correlate_transpose",
     "correlate_weight_grad",
-    "spreads_non_finite",
 ]
 
 
@@ -230,7 +229,10 @@ def choose(
     if algorithm == "auto":
         if problem.macs == 0:
             return ALGORITHMS["reference"]
-        return _within_windows(_remembered(("forward", problem, weight_grad), _cheapest), data)
+        return _within_windows(
+            memo.remembered(("forward", problem, weight_grad), _cheapest, [*ALGORITHMS.values()]),
+            data,
+        )
     if algorithm not in ALGORITHMS:
         raise ValueError(
             f"{func}: algorithm must be 'auto' or one of {sorted(ALGORITHMS)}; got {algorithm!r}"
@@ -249,39 +251,6 @@ def _cheapest(key) -> Algorithm:
     _, problem, weight_grad = key
     usable = [a for a in ALGORITHMS.values() if a.supports(problem)]
     return min(usable, key=lambda a: a.grad_cost(problem) if weight_grad else a.cost(problem))
-
-
-#: Choices of ``'auto'`` already made, by problem (see :func:`_remembered`).
-_CHOICES: dict = {}
-#: The algorithms the remembered choices were made among.
-_CHOSEN_AMONG: list = []
-#: Problems remembered at most (a network has a few dozen shapes; the memo then starts over).
-MEMO_SIZE = 4096
-
-
-def _remembered(key, decide):
-    """``decide(key)``, computed once per key while :data:`ALGORITHMS` holds the same
-    algorithms: a choice depends only on the problem's shapes and the registered costs, and
-    costing every algorithm takes longer (tens of microseconds) than a small layer's
-    arithmetic leaves to spare. Registering or removing an algorithm starts the memo over.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> p = Problem((1, 3, 8, 8), (4, 3, 3, 3), (1, 1), (1, 1), 1, np.dtype("float32"))
-    >>> choose(p) is choose(p)
-    True
-    """
-    algorithms = list(ALGORITHMS.values())
-    same = len(algorithms) == len(_CHOSEN_AMONG) and all(
-        a is b for a, b in zip(algorithms, _CHOSEN_AMONG, strict=True)
-    )
-    if not same or len(_CHOICES) >= MEMO_SIZE:
-        _CHOICES.clear()
-        _CHOSEN_AMONG[:] = algorithms
-    if key not in _CHOICES:
-        _CHOICES[key] = decide(key)
-    return _CHOICES[key]
 
 
 def _within_windows(chosen: Algorithm, data) -> Algorithm:
@@ -366,7 +335,8 @@ def _transpose_choice(g, w, stride, dilation, groups, full_spatial, algorithm, f
         if chosen is not None and chosen.transpose is not None and chosen.supports(forward):
             return chosen, True
         return choose(derived, algorithm, func), False
-    return _remembered(("transpose", forward, derived), _cheapest_transpose)
+    return memo.remembered(("transpose", forward, derived), _cheapest_transpose,
+                           [*ALGORITHMS.values()])  # fmt: skip
 
 
 def _cheapest_transpose(key) -> tuple[Algorithm, bool]:
@@ -416,20 +386,3 @@ def correlate_weight_grad(xp, g, kernel, stride, dilation, groups, algorithm="au
     if spreads_non_finite(chosen, dw):
         return gemm.correlate_weight_grad(xp, g, kernel, stride, dilation, groups)
     return dw
-
-
-def spreads_non_finite(chosen: Algorithm, dw) -> bool:
-    """Whether a weight gradient may hold NaN or inf that the data put in other entries.
-    Algorithms that mix windows never get non-finite data (:func:`choose`); the direct
-    kernels' dot products also run over spare cells (zero times inf is NaN), so any
-    non-finite ``dw`` not from GEMM or the loops (a check of the small result, not of the
-    data) is recomputed by GEMM.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> dw = np.array([1.0, np.nan])
-    >>> spreads_non_finite(ALGORITHMS["direct"], dw), spreads_non_finite(ALGORITHMS["gemm"], dw)
-    (True, False)
-    """
-    return chosen.name not in ("gemm", "reference") and not np.isfinite(dw).all()
