@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import dft, direct, fft, gemm, memo, reference, winograd
+from . import dft, direct, fft, gemm, memo, reference, winograd, winograd_strided
 from .adjoint import dilate_and_pad, transpose_weight
 from .finite import all_finite, spreads_non_finite
 
@@ -86,6 +86,8 @@ class Algorithm:
     cost: Callable[[Problem], float]
     transpose: Callable | None = None  # a direct transposed kernel, if the algorithm has one
     weight_grad_cost: Callable[[Problem], float] | None = None  # defaults to ``cost``
+    #: Cost of the native ``transpose`` for the forward problem; defaults to ``cost``.
+    transpose_cost: Callable[[Problem], float] | None = None
     #: Implicit zero padding (no padded copy of the input), if the algorithm can:
     #: ``unpadded(x, w, stride, dilation, groups, padding)`` is ``correlate(pad(x), ...)``,
     #: ``unpadded_transpose(g, w, stride, dilation, groups, padding, spatial)`` is the
@@ -178,6 +180,22 @@ for _m in (2, 4):
             mixes_windows=True,
         )
     )
+register(
+    Algorithm(
+        "winograd_s2",
+        winograd_strided.correlate,
+        winograd_strided.weight_grad,
+        supports=winograd_strided.supports,
+        cost=winograd_strided.cost,
+        transpose=winograd_strided.transpose,
+        weight_grad_cost=winograd_strided.weight_grad_cost,
+        transpose_cost=winograd_strided.transpose_cost,
+        unpadded=winograd_strided.unpadded,
+        unpadded_transpose=winograd_strided.unpadded_transpose,
+        unpadded_weight_grad=winograd_strided.unpadded_weight_grad,
+        mixes_windows=True,
+    )
+)
 
 
 register(
@@ -341,8 +359,8 @@ def _transpose_choice(g, w, stride, dilation, groups, full_spatial, algorithm, f
 
 def _cheapest_transpose(key) -> tuple[Algorithm, bool]:
     _, forward, derived = key
-    options = [(a.cost(forward), a.name, a, True) for a in ALGORITHMS.values()
-               if a.transpose is not None and a.supports(forward)]  # fmt: skip
+    native = [a for a in ALGORITHMS.values() if a.transpose is not None and a.supports(forward)]
+    options = [((a.transpose_cost or a.cost)(forward), a.name, a, True) for a in native]
     options += [(a.cost(derived), a.name, a, False) for a in ALGORITHMS.values()
                 if a.supports(derived)]  # fmt: skip
     _, _, chosen, native = min(options, key=lambda option: option[:2])

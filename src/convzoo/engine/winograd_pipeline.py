@@ -137,13 +137,16 @@ def run(x, u, pad, out_shape, d, m, out=None, transforms=None):
     >>> np.round(y[0, 0], 12).tolist()
     [[4.0, 6.0, 4.0], [6.0, 9.0, 6.0], [4.0, 6.0, 4.0]]
     """
-    input_transform, output_transform, _, _ = kernels(m)
-    if transforms is not None:
+    if transforms is None:
+        input_transform, output_transform, _, _ = kernels(m)
+    else:
         input_transform, output_transform = transforms
     if x.strides[-1] != x.itemsize:
         x = np.ascontiguousarray(x)
-    n, c_in = x.shape[:2]
-    a, k_out = m + 2, u.shape[1]
+    # a = m + r - 1 for an r x r kernel; the input kernel writes u's C channels (x's own,
+    # or for :mod:`.winograd_strided` the four stride phases of each of x's)
+    n, (a_a, k_out, c_in) = x.shape[0], u.shape
+    a = math.isqrt(a_a)
     (oh, ow), (dh, dw) = out_shape, d
     th, tw = tile_counts(oh, m, dh), tile_counts(ow, m, dw)
     dst = target_columns(m, dw, tw, ow)
@@ -198,13 +201,15 @@ def weight_grad_threads(a: int, c_out: int, c_in: int, itemsize: int) -> int:
     return max(1, min(threads, WEIGHT_GRAD_SUMS_BYTES // per_thread))
 
 
-def run_weight_grad(x, g, pad, d, m, transforms=None):
+def run_weight_grad(x, g, pad, d, m, transforms=None, g_matrix=None):
     """``dW[k, c, t] = sum_o g[k, o] x[c, o - pad + d*t]`` (out-of-range ``x`` zero) by
     Winograd: ``(K, C, 3, 3)`` from ``x`` (N, C, H, W) and ``g`` (N, K, OH, OW). As in
     :func:`run`, ``x`` and ``g`` may be strided or overlapping views whose rows have unit
     stride (they are read in place). ``transforms``, if given, replaces the input and
     output-gradient kernels of :func:`.winograd_kernels.kernels` (same arguments; the
-    nested 1-D kernels of :mod:`.winograd_1d_jit`).
+    nested 1-D kernels of :mod:`.winograd_1d_jit`, or those of another kernel size), and
+    ``g_matrix`` the ``(a, r)`` matrix ``G`` of F(m x m, 3 x 3) (another kernel size
+    ``r``: the result is then ``(K, C, r, r)``).
 
     Each thread accumulates its chunks' ``a*a`` products ``Z @ V^T`` in its own ``(a*a, K,
     C)`` sum; the sums are added and mapped back by ``G^T dU G`` (one product with
@@ -219,15 +224,18 @@ def run_weight_grad(x, g, pad, d, m, transforms=None):
     """
     from .winograd import TRANSFORMS
 
-    input_transform, _, grad_transform, _ = kernels(m)
-    if transforms is not None:
+    if transforms is None:
+        input_transform, _, grad_transform, _ = kernels(m)
+    else:
         input_transform, grad_transform = transforms
+    gt = TRANSFORMS[m][1] if g_matrix is None else g_matrix
+    taps = gt.shape[1]
     if x.strides[-1] != x.itemsize:
         x = np.ascontiguousarray(x)
     if g.dtype != x.dtype or g.strides[-1] != g.itemsize:
         g = np.ascontiguousarray(g, dtype=x.dtype)
     n, c_in, _, width = x.shape
-    a, k_out = m + 2, g.shape[1]
+    a, k_out = gt.shape[0], g.shape[1]
     (oh, ow), (dh, dw) = g.shape[2:], d
     th, tw = tile_counts(oh, m, dh), tile_counts(ow, m, dw)
     dst = target_columns(m, dw, tw, ow)
@@ -269,10 +277,8 @@ def run_weight_grad(x, g, pad, d, m, transforms=None):
     du = sums[0]
     for other in sums[1:]:
         du += other
-    gt = TRANSFORMS[m][1]
-    kron = np.kron(gt, gt).astype(x.dtype)  # (a*a, 9)
-    dw_flat = threaded_matmul(kron.T, du.reshape(a * a, -1))  # (9, a*a) @ (a*a, K*C)
-    # (9, K, C) -> (K, C, 9) -> (K, C, 3, 3)
-    return np.ascontiguousarray(dw_flat.reshape(9, k_out, c_in).transpose(1, 2, 0)).reshape(
-        k_out, c_in, 3, 3
-    )
+    kron = np.kron(gt, gt).astype(x.dtype)  # (a*a, r*r)
+    dw_flat = threaded_matmul(kron.T, du.reshape(a * a, -1))  # (r*r, a*a) @ (a*a, K*C)
+    # (r*r, K, C) -> (K, C, r*r) -> (K, C, r, r)
+    flat = dw_flat.reshape(taps * taps, k_out, c_in).transpose(1, 2, 0)
+    return np.ascontiguousarray(flat).reshape(k_out, c_in, taps, taps)

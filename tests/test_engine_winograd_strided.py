@@ -1,0 +1,221 @@
+"""Winograd for stride-2 layers through their phases (F(3x3, 4x4)): against PyTorch."""
+
+import numpy as np
+import pytest
+
+from convzoo import conv, conv_backward, conv_transpose
+from convzoo.engine import gemm, parallel, winograd_pipeline, winograd_strided
+from convzoo.engine.select import Problem, choose, choose_transpose
+from convzoo.engine.winograd import TRANSFORMS
+from convzoo.engine.winograd_f3_jit import A_T, G
+
+pytest.importorskip("numba")
+torch = pytest.importorskip("torch")
+
+CASES = [  # input shape, C_out, kernel, padding
+    ((2, 3, 23, 20), 5, (7, 7), 3),  # a small stem
+    ((1, 2, 13, 14), 3, (5, 8), ((2, 1), (0, 3))),
+    ((3, 4, 11, 9), 2, (6, 5), ((0, 0), (2, 2))),
+    ((1, 2, 8, 7), 4, (8, 6), ((3, 4), (1, 2))),
+    ((2, 3, 7, 7), 3, (7, 7), 0),  # one output cell
+    ((1, 1, 9, 30), 6, (7, 5), ((1, 0), (2, 2))),  # wide: many tiles per row
+]
+
+
+def _arrays(x_shape, c_out, kernel, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(x_shape).astype(dtype)
+    w = rng.standard_normal((c_out, x_shape[1], *kernel)).astype(dtype)
+    return x, w
+
+
+def _torch_pad(padding):
+    """``conv``'s padding as ``F.pad``'s (left, right, top, bottom)."""
+    if isinstance(padding, int):
+        return (padding,) * 4
+    (top, bottom), (left, right) = padding
+    return (left, right, top, bottom)
+
+
+def _torch(x, w, g, padding):
+    tx = torch.tensor(x, requires_grad=True)
+    tw = torch.tensor(w, requires_grad=True)
+    ty = torch.nn.functional.conv2d(torch.nn.functional.pad(tx, _torch_pad(padding)), tw, stride=2)
+    gx, gw = torch.autograd.grad(ty, (tx, tw), torch.tensor(g))
+    return ty.detach().numpy(), gx.numpy(), gw.numpy()
+
+
+@pytest.mark.parametrize("x_shape, c_out, kernel, padding", CASES)
+def test_forward_and_gradients_match_torch(x_shape, c_out, kernel, padding):
+    x, w = _arrays(x_shape, c_out, kernel)
+    y = conv(x, w, stride=2, padding=padding, algorithm="winograd_s2")
+    g = np.random.default_rng(1).standard_normal(y.shape)
+    want_y, want_gx, want_gw = _torch(x, w, g, padding)
+    np.testing.assert_allclose(y, want_y, rtol=0, atol=1e-10)
+    gx, gw, _ = conv_backward(g, x, w, stride=2, padding=padding, algorithm="winograd_s2")
+    np.testing.assert_allclose(gx, want_gx, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(gw, want_gw, rtol=0, atol=1e-10)
+
+
+def test_gradients_of_the_stem_are_the_phases_own():
+    """The input gradient and weight gradient run the phases' adjoints (not another
+    algorithm's): called directly, they match PyTorch."""
+    x, w = _arrays((2, 3, 21, 18), 4, (7, 7), seed=2)
+    padding = ((3, 3), (3, 3))
+    y = winograd_strided.unpadded(x, w, (2, 2), (1, 1), 1, padding)
+    g = np.random.default_rng(3).standard_normal(y.shape)
+    want_y, want_gx, want_gw = _torch(x, w, g, padding)
+    gx = winograd_strided.unpadded_transpose(g, w, (2, 2), (1, 1), 1, padding, x.shape[2:])
+    gw = winograd_strided.unpadded_weight_grad(x, g, (7, 7), (2, 2), (1, 1), 1, padding)
+    for got, want in ((y, want_y), (gx, want_gx), (gw, want_gw)):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-10)
+
+
+def test_padded_input_entry_points_match_the_unpadded_ones():
+    x, w = _arrays((1, 2, 15, 12), 3, (7, 6), seed=4)
+    padding = ((3, 2), (1, 2))
+    xp = np.pad(x, ((0, 0), (0, 0), *padding))
+    y = winograd_strided.correlate(xp, w)
+    np.testing.assert_allclose(y, winograd_strided.unpadded(x, w, (2, 2), (1, 1), 1, padding))
+    g = np.random.default_rng(5).standard_normal(y.shape)
+    full = winograd_strided.transpose(g, w, (2, 2), (1, 1), 1, xp.shape[2:])
+    cropped = winograd_strided.unpadded_transpose(g, w, (2, 2), (1, 1), 1, padding, x.shape[2:])
+    np.testing.assert_allclose(full[:, :, 3:-2, 1:-2], cropped, atol=1e-12)
+    np.testing.assert_allclose(
+        winograd_strided.weight_grad(xp, g, (7, 6), (2, 2), (1, 1), 1),
+        winograd_strided.unpadded_weight_grad(x, g, (7, 6), (2, 2), (1, 1), 1, padding),
+        atol=1e-12,
+    )
+
+
+def test_float32_error_below_1e3_of_float64_forward_and_gradients():
+    x, w = _arrays((2, 3, 64, 57), 32, (7, 7), seed=6)
+    w /= np.sqrt(147)
+    exact = conv(x, w, stride=2, padding=3, algorithm="gemm")
+    x32, w32 = x.astype(np.float32), w.astype(np.float32)
+    y = conv(x32, w32, stride=2, padding=3, algorithm="winograd_s2")
+    assert y.dtype == np.float32
+    assert float(np.abs(y - exact).max() / np.abs(exact).max()) < 1e-3
+    g = np.random.default_rng(7).standard_normal(exact.shape)
+    exact_gx, exact_gw, _ = conv_backward(g, x, w, stride=2, padding=3, algorithm="gemm")
+    gx, gw, _ = conv_backward(
+        g.astype(np.float32), x32, w32, stride=2, padding=3, algorithm="winograd_s2"
+    )
+    assert gx.dtype == gw.dtype == np.float32
+    assert float(np.abs(gx - exact_gx).max() / np.abs(exact_gx).max()) < 1e-3
+    assert float(np.abs(gw - exact_gw).max() / np.abs(exact_gw).max()) < 1e-3
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_many_small_chunks_on_any_thread_count(monkeypatch, threads):
+    monkeypatch.setattr(winograd_pipeline, "WORKSPACE_BYTES", 1)  # one tile row per chunk
+    monkeypatch.setattr(winograd_pipeline, "WEIGHT_GRAD_WORKSPACE_BYTES", 1)
+    monkeypatch.setattr(winograd_pipeline, "MIN_TILES", 1)
+    x, w = _arrays((3, 2, 19, 16), 4, (7, 7), seed=8)
+    previous = parallel.num_threads()
+    parallel.set_num_threads(threads)
+    try:
+        y = conv(x, w, stride=2, padding=3, algorithm="winograd_s2")
+        g = np.random.default_rng(9).standard_normal(y.shape)
+        gx, gw, _ = conv_backward(g, x, w, stride=2, padding=3, algorithm="winograd_s2")
+    finally:
+        parallel.set_num_threads(previous)
+    want_y, want_gx, want_gw = _torch(x, w, g, 3)
+    for got, want in ((y, want_y), (gx, want_gx), (gw, want_gw)):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-10)
+
+
+def test_non_contiguous_inputs_and_padding_modes():
+    x, w = _arrays((2, 6, 20, 18), 4, (7, 7), seed=10)
+    xs, ws = x[:, ::2, :, ::-1], w[:, ::2]
+    for kw in (dict(padding=3), dict(padding=3, padding_mode="reflect")):
+        got = conv(xs, ws, stride=2, algorithm="winograd_s2", **kw)
+        np.testing.assert_allclose(
+            got, conv(xs, ws, stride=2, algorithm="gemm", **kw), rtol=0, atol=1e-10
+        )
+
+
+def test_transposed_convolution_uses_the_native_adjoint():
+    x, w = _arrays((2, 4, 6, 5), 3, (7, 7), seed=11)
+    w = np.ascontiguousarray(w.transpose(1, 0, 2, 3))  # conv_transpose weight: (C_in, C_out, k, k)
+    got = conv_transpose(x, w, stride=2, padding=3, output_padding=1, algorithm="winograd_s2")
+    want = torch.nn.functional.conv_transpose2d(
+        torch.tensor(x), torch.tensor(w), stride=2, padding=3, output_padding=1
+    )
+    np.testing.assert_allclose(got, want.numpy(), rtol=0, atol=1e-10)
+
+
+def test_phase_split_and_merge_are_adjoint():
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((2, 3, 9, 8))
+    phases = rng.standard_normal((2, 12, 6, 5))
+    split = winograd_strided.split_phases(x, 2, 3, 6, 5)
+    merged = winograd_strided.merge_phases(phases, 2, 3, (9, 8))
+    assert np.isclose(np.vdot(split, phases), np.vdot(x, merged))
+
+
+def test_phase_kernel_holds_every_tap_once():
+    w = np.arange(2 * 3 * 7 * 5, dtype=np.float64).reshape(2, 3, 7, 5) + 1
+    phased = winograd_strided.phase_kernel(w)
+    assert phased.shape == (2, 12, 4, 4)
+    assert sorted(phased[phased != 0].tolist()) == sorted(w.ravel().tolist())
+    np.testing.assert_array_equal(phased[:, 4 * 1 + 2 * 1 + 0, 2, 1], w[:, 1, 5, 2])
+
+
+def test_f3_transforms_compute_a_3x3_tile_of_a_4x4_correlation():
+    rng = np.random.default_rng(13)
+    d, k = rng.standard_normal((6, 6)), rng.standard_normal((4, 4))
+    bt = TRANSFORMS[4][0]  # the same B^T as F(4x4, 3x3)
+    tile = A_T @ ((G @ k @ G.T) * (bt @ d @ bt.T)) @ A_T.T
+    want = [[(d[i : i + 4, j : j + 4] * k).sum() for j in range(3)] for i in range(3)]
+    np.testing.assert_allclose(tile, want, atol=1e-12)
+
+
+def test_multiplications_of_the_stem():
+    stem = Problem((8, 3, 230, 230), (64, 3, 7, 7), (2, 2), (1, 1), 1, np.dtype("float32"))
+    counts = winograd_strided.multiplications(stem)
+    assert counts["direct"] == 8 * 64 * 147 * 112 * 112
+    assert counts["elementwise"] == 36 * 64 * 12 * 8 * 38 * 38  # 38 x 38 tiles per image
+    assert 2.9 < counts["saving"] < 3.0
+
+
+def test_auto_uses_the_phases_for_the_stem_forward_and_weight_gradient_only():
+    stem = Problem((8, 3, 230, 230), (64, 3, 7, 7), (2, 2), (1, 1), 1, np.dtype("float32"))
+    assert choose(stem).name == "winograd_s2"
+    assert choose(stem, weight_grad=True).name == "winograd_s2"
+    # the adjoint would transform 64 channels of the gradient: GEMM's col2im is cheaper
+    g, w = np.zeros((8, 64, 112, 112), np.float32), np.zeros((64, 3, 7, 7), np.float32)
+    chosen, native = choose_transpose(g, w, (2, 2), (1, 1), 1, (230, 230))
+    assert chosen.name == "gemm" and native
+    assert winograd_strided.transpose_cost(stem) > gemm.cost(stem)
+
+
+def test_auto_keeps_gemm_for_many_input_channels():
+    layer = Problem((4, 32, 60, 60), (64, 32, 5, 5), (2, 2), (1, 1), 1, np.dtype("float32"))
+    assert choose(layer).name == "gemm"
+
+
+@pytest.mark.parametrize(
+    "kw, kernel",
+    [
+        (dict(stride=2, padding=1), (3, 3)),  # too few taps
+        (dict(stride=2, padding=4), (9, 9)),  # too many
+        (dict(stride=1, padding=3), (7, 7)),
+        (dict(stride=2, dilation=2, padding=6), (7, 7)),
+        (dict(stride=2, groups=2, padding=3), (7, 7)),
+    ],
+)
+def test_forcing_it_on_unsupported_layers_names_the_reason(kw, kernel):
+    x, w = _arrays((1, 4, 20, 20), 4, kernel)
+    w = w[:, : 4 // kw.get("groups", 1)]
+    with pytest.raises(ValueError, match="algorithm='winograd_s2' does not support"):
+        conv(x, w, algorithm="winograd_s2", **kw)
+
+
+def test_non_finite_input_goes_to_gemm():
+    x, w = _arrays((1, 2, 16, 16), 3, (7, 7), seed=14)
+    x[0, 1, 5, 6] = np.nan
+    y = conv(x, w, stride=2, padding=3, algorithm="winograd_s2")
+    np.testing.assert_array_equal(
+        np.isnan(y), np.isnan(conv(x, w, stride=2, padding=3, algorithm="gemm"))
+    )
