@@ -3,7 +3,8 @@
 ``reference`` is the executable specification (plain loops); ``gemm`` (im2col / shifted GEMM
 / col2im on BLAS), ``direct`` (numba depthwise and narrow-group kernels; the 3x3 depthwise
 ones in ``depthwise3x3``), ``winograd`` (F(2x2,3x3), F(4x4,3x3); 3x3x3 layers in
-``winograd_3d``, 1-D kernels of up to 9 taps nested in ``winograd_1d``) and ``fft`` are the
+``winograd_3d``, 1-D kernels of up to 9 taps nested in ``winograd_1d``; stride-2 layers of 5
+to 8 taps through their stride phases in ``winograd_strided``), ``dft`` and ``fft`` are the
 fast algorithms; ``fused`` holds the fused
 depthwise + pointwise and shuffle + grouped-pointwise kernels; ``select`` chooses between
 every registered algorithm by cost; ``parallel`` runs numba kernels on a thread pool.

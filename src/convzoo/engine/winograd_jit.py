@@ -245,9 +245,6 @@ def scatter_output(out, k, row0, row1, th, d, m, dst, y):
 @njit(**_OPTIONS)
 def output_f4(mm, row0, row1, th, d, dst, y):
     # y (N, K, OH, OW) <- A^T M A for tile rows [row0, row1); mm (36, K, tiles)
-    if d == 1 and dst[1, 0] == 1:  # no dilation along rows (d) or columns (dst)
-        output_rows_f4(mm, row0, row1, th, dst.shape[1], y)
-        return
     a, m, n, k_out = 6, 4, (row1 - row0) * dst.shape[1], y.shape[1]
     half = np.empty((a, m, n), dtype=y.dtype)  # A^T applied along j: [r, j, tile]
     out = np.empty((m, m, n), dtype=y.dtype)  # [i, j, tile]
@@ -255,41 +252,6 @@ def output_f4(mm, row0, row1, th, d, dst, y):
     for k in range(k_out):
         output_passes_f4(mf, hf, of, k, k_out, n)
         scatter_output(out, k, row0, row1, th, d, m, dst, y)
-
-
-@njit(inline="always", **_OPTIONS)
-def output_rows_f4(mm, row0, row1, th, tw, y):
-    # output_f4 without dilation: A^T along the tile rows first, then each output row's four
-    # columns per tile computed and stored in place (no [i, j, tile] buffer, no scatter)
-    n, k_out, oh, ow = (row1 - row0) * tw, y.shape[1], y.shape[2], y.shape[3]
-    inside = min(ow // 4, tw)  # tiles whose four columns are all in the output
-    half = np.empty((4, 6, n), dtype=y.dtype)  # A^T applied along i: [i, s, tile]
-    mf, hf = mm.ravel(), half.ravel()
-    for k in range(k_out):
-        for s in range(6):  # along i: mm [r*6 + s, k, t] -> half [i, s, t]
-            at4(mf, (s * k_out + k) * n, 6 * k_out * n, hf, s * n, 6 * n, n)
-        for row in range(row0, row1):  # along j, stored in place: half [i, s, t] -> y
-            b, ty = row // th, row % th
-            base = (row - row0) * tw
-            for i in range(min(4, oh - 4 * ty)):
-                target = y[b, k, 4 * ty + i]
-                at = i * 6 * n + base
-                p0, p1 = hf[at : at + tw], hf[at + n : at + n + tw]
-                p2, p3 = hf[at + 2 * n : at + 2 * n + tw], hf[at + 3 * n : at + 3 * n + tw]
-                p4, p5 = hf[at + 4 * n : at + 4 * n + tw], hf[at + 5 * n : at + 5 * n + tw]
-                for t in range(inside):
-                    s12, d12, s34, d34 = p1[t] + p2[t], p1[t] - p2[t], p3[t] + p4[t], p3[t] - p4[t]
-                    target[4 * t] = p0[t] + s12 + s34
-                    target[4 * t + 1] = d12 + 2 * d34
-                    target[4 * t + 2] = s12 + 4 * s34
-                    target[4 * t + 3] = d12 + 8 * d34 + p5[t]
-                for t in range(inside, tw):  # the last tile, cropped
-                    s12, d12, s34, d34 = p1[t] + p2[t], p1[t] - p2[t], p3[t] + p4[t], p3[t] - p4[t]
-                    target[4 * t] = p0[t] + s12 + s34
-                    if 4 * t + 1 < ow:
-                        target[4 * t + 1] = d12 + 2 * d34
-                    if 4 * t + 2 < ow:
-                        target[4 * t + 2] = s12 + 4 * s34
 
 
 @njit(**_OPTIONS)

@@ -42,15 +42,18 @@ def target_columns(m: int, d: int, tiles: int, width: int) -> np.ndarray:
     return np.where(cols < width, cols, -1).astype(np.int64)
 
 
-def kernels(m: int):
+def kernels(m: int, dilated: bool = True):
     """``(input, output, output-gradient, weight transform)`` kernels of F(m x m, 3 x 3)
-    (:mod:`.winograd_jit`, compiled on first use and cached on disk).
+    (:mod:`.winograd_jit`, compiled on first use and cached on disk). Without dilation
+    (``dilated=False``) the output kernel may be one that stores output rows in place.
 
     Examples
     --------
     >>> input_transform, output_transform, grad_transform, weight_transform = kernels(4)
-    >>> input_transform.__name__, grad_transform.__name__
-    ('input_f4', 'grad_f4')
+    >>> input_transform.__name__, grad_transform.__name__, output_transform.__name__
+    ('input_f4', 'grad_f4', 'output_f4')
+    >>> kernels(4, dilated=False)[1].__name__
+    'output_rows_f4'
     """
     try:
         import numba  # noqa: F401
@@ -58,4 +61,9 @@ def kernels(m: int):
         raise ImportError("algorithm 'winograd' needs numba: pip install convzoo[fast]") from error
     from . import winograd_jit
 
-    return winograd_jit.KERNELS[m]
+    found = winograd_jit.KERNELS[m]
+    if not dilated and m == 4:
+        from .winograd_rows_jit import output_rows_f4
+
+        return found[0], output_rows_f4, *found[2:]
+    return found

@@ -138,7 +138,7 @@ def run(x, u, pad, out_shape, d, m, out=None, transforms=None):
     [[4.0, 6.0, 4.0], [6.0, 9.0, 6.0], [4.0, 6.0, 4.0]]
     """
     if transforms is None:
-        input_transform, output_transform, _, _ = kernels(m)
+        input_transform, output_transform, _, _ = kernels(m, dilated=tuple(d) != (1, 1))
     else:
         input_transform, output_transform = transforms
     if x.strides[-1] != x.itemsize:

@@ -1,0 +1,106 @@
+"""Winograd output transforms that store output rows in place (no dilation): numba kernels.
+
+The output transform ``Y = A^T M A`` of :mod:`.winograd_jit` (``output_f4``) applies ``A^T``
+along the tile columns, then along the rows into an ``[i, j, tile]`` buffer, then scatters
+that buffer into the output through a map of target columns: the map is what dilation
+needs. Without dilation the ``m`` columns of tile ``t`` are simply ``m t ... m t + m - 1``,
+so these kernels apply ``A^T`` along the tile rows first (``[i, s, tile]``) and then compute
+each output row's ``m`` columns per tile from six contiguous slices and store them in place:
+no buffer, no scatter, no column map (0.41 -> 0.24 ms per chunk on a 12 -> 64-channel
+layer, 0.23 -> 0.15 ms on resnet3x3_64's chunks). Both tile sizes of 6x6 transformed tiles
+share the loop: F(4x4, 3x3) (``m = 4``) and F(3x3, 4x4) (``m = 3``, :mod:`.winograd_f3_jit`).
+Separate kernels from ``output_f4`` so that each compiles in under 2 s.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .winograd_jit import _OPTIONS, at4, njit
+
+__all__ = ["output_rows_f4", "output_rows_f3"]
+
+
+@njit(inline="always", **_OPTIONS)
+def at3(s, so, ss, t, to, ts, n):  # A^T of F(3x3, 4x4): 6 cells -> 3
+    s0, s1, s2 = s[so : so + n], s[so + ss : so + ss + n], s[so + 2 * ss : so + 2 * ss + n]
+    s3, s4 = s[so + 3 * ss : so + 3 * ss + n], s[so + 4 * ss : so + 4 * ss + n]
+    s5 = s[so + 5 * ss : so + 5 * ss + n]
+    o0, o1, o2 = t[to : to + n], t[to + ts : to + ts + n], t[to + 2 * ts : to + 2 * ts + n]
+    for q in range(n):
+        p0, p1, p2, p3, p4, p5 = s0[q], s1[q], s2[q], s3[q], s4[q], s5[q]
+        s12, d12, s34, d34 = p1 + p2, p1 - p2, p3 + p4, p3 - p4
+        o0[q], o1[q], o2[q] = p0 + s12 + s34, d12 + 2 * d34, s12 + 4 * s34 + p5
+
+
+@njit(inline="always", **_OPTIONS)
+def row_f4(p0, p1, p2, p3, p4, p5, target, inside, tw, ow):
+    # target[4t + j] <- (A^T p)[j] for every tile t of the row (the last one cropped)
+    for t in range(inside):
+        s12, d12, s34, d34 = p1[t] + p2[t], p1[t] - p2[t], p3[t] + p4[t], p3[t] - p4[t]
+        target[4 * t] = p0[t] + s12 + s34
+        target[4 * t + 1] = d12 + 2 * d34
+        target[4 * t + 2] = s12 + 4 * s34
+        target[4 * t + 3] = d12 + 8 * d34 + p5[t]
+    for t in range(inside, tw):
+        s12, d12, s34, d34 = p1[t] + p2[t], p1[t] - p2[t], p3[t] + p4[t], p3[t] - p4[t]
+        target[4 * t] = p0[t] + s12 + s34
+        if 4 * t + 1 < ow:
+            target[4 * t + 1] = d12 + 2 * d34
+        if 4 * t + 2 < ow:
+            target[4 * t + 2] = s12 + 4 * s34
+
+
+@njit(inline="always", **_OPTIONS)
+def row_f3(p0, p1, p2, p3, p4, p5, target, inside, tw, ow):
+    # target[3t + j] <- (A^T p)[j] for every tile t of the row (the last one cropped)
+    for t in range(inside):
+        s12, d12, s34, d34 = p1[t] + p2[t], p1[t] - p2[t], p3[t] + p4[t], p3[t] - p4[t]
+        target[3 * t] = p0[t] + s12 + s34
+        target[3 * t + 1] = d12 + 2 * d34
+        target[3 * t + 2] = s12 + 4 * s34 + p5[t]
+    for t in range(inside, tw):
+        s12, d12, s34, d34 = p1[t] + p2[t], p1[t] - p2[t], p3[t] + p4[t], p3[t] - p4[t]
+        target[3 * t] = p0[t] + s12 + s34
+        if 3 * t + 1 < ow:
+            target[3 * t + 1] = d12 + 2 * d34
+
+
+@njit(inline="always", **_OPTIONS)
+def store_rows(mm, row0, row1, th, tw, y, m):
+    # y (N, K, OH, OW) <- A^T M A for tile rows [row0, row1) of m x m output tiles (6x6
+    # transformed tiles); mm (36, K, tiles)
+    n, k_out, oh, ow = (row1 - row0) * tw, y.shape[1], y.shape[2], y.shape[3]
+    inside = min(ow // m, tw)  # tiles whose m columns are all in the output
+    half = np.empty((m, 6, n), dtype=y.dtype)  # A^T applied along i: [i, s, tile]
+    mf, hf = mm.ravel(), half.ravel()
+    for k in range(k_out):
+        for s in range(6):  # along i: mm [r*6 + s, k, t] -> half [i, s, t]
+            if m == 4:
+                at4(mf, (s * k_out + k) * n, 6 * k_out * n, hf, s * n, 6 * n, n)
+            else:
+                at3(mf, (s * k_out + k) * n, 6 * k_out * n, hf, s * n, 6 * n, n)
+        for row in range(row0, row1):  # along j, stored in place: half [i, s, t] -> y
+            b, ty = row // th, row % th
+            base = (row - row0) * tw
+            for i in range(min(m, oh - m * ty)):
+                at = i * 6 * n + base
+                p0, p1 = hf[at : at + tw], hf[at + n : at + n + tw]
+                p2, p3 = hf[at + 2 * n : at + 2 * n + tw], hf[at + 3 * n : at + 3 * n + tw]
+                p4, p5 = hf[at + 4 * n : at + 4 * n + tw], hf[at + 5 * n : at + 5 * n + tw]
+                if m == 4:
+                    row_f4(p0, p1, p2, p3, p4, p5, y[b, k, m * ty + i], inside, tw, ow)
+                else:
+                    row_f3(p0, p1, p2, p3, p4, p5, y[b, k, m * ty + i], inside, tw, ow)
+
+
+@njit(**_OPTIONS)
+def output_rows_f4(mm, row0, row1, th, d, dst, y):
+    # output_f4's result when there is no dilation (d == 1, dst[j, t] == 4t + j)
+    store_rows(mm, row0, row1, th, dst.shape[1], y, 4)
+
+
+@njit(**_OPTIONS)
+def output_rows_f3(mm, row0, row1, th, d, dst, y):
+    # y (N, K, OH, OW) <- A^T M A of F(3x3, 4x4) for tile rows [row0, row1), no dilation
+    store_rows(mm, row0, row1, th, dst.shape[1], y, 3)
