@@ -29,6 +29,7 @@ CASES = [
     ("large7x7", (1, 2, 12, 11), (3, 2, 7, 7), dict(padding=3)),
     ("stem7x7-s2", (2, 3, 17, 16), (4, 3, 7, 7), dict(stride=2, padding=3)),
     ("s2-5x8", (1, 2, 13, 14), (3, 2, 5, 8), dict(stride=2, padding=(2, 1))),
+    ("s2-4x4", (2, 3, 12, 11), (4, 3, 4, 4), dict(stride=2, padding=1)),
     ("conv1d-k9", (2, 3, 20), (4, 3, 9), dict(padding=4)),
     ("conv3d", (1, 2, 5, 6, 5), (3, 2, 3, 3, 3), dict(padding=1)),
 ]

@@ -5,10 +5,11 @@ along the tile columns, then along the rows into an ``[i, j, tile]`` buffer, the
 that buffer into the output through a map of target columns: the map is what dilation
 needs. Without dilation the ``m`` columns of tile ``t`` are simply ``m t ... m t + m - 1``,
 so these kernels apply ``A^T`` along the tile rows first (``[i, s, tile]``) and then compute
-each output row's ``m`` columns per tile from six contiguous slices and store them in place:
+each output row's ``m`` columns per tile from ``a`` contiguous slices and store them in place:
 no buffer, no scatter, no column map (0.41 -> 0.24 ms per chunk on a 12 -> 64-channel
 layer, 0.23 -> 0.15 ms on resnet3x3_64's chunks). Both tile sizes of 6x6 transformed tiles
-share the loop: F(4x4, 3x3) (``m = 4``) and F(3x3, 4x4) (``m = 3``, :mod:`.winograd_f3_jit`).
+share the loop: F(4x4, 3x3) (``m = 4``) and F(3x3, 4x4) (``m = 3``); so do the 4x4 tiles of
+F(3x3, 2x2) (:mod:`.winograd_f3_jit`).
 Separate kernels from ``output_f4`` so that each compiles in under 2 s.
 """
 
@@ -18,7 +19,7 @@ import numpy as np
 
 from .winograd_jit import _OPTIONS, at4, njit
 
-__all__ = ["output_rows_f4", "output_rows_f3"]
+__all__ = ["output_rows_f4", "output_rows_f3", "output_rows_f3r2"]
 
 
 @njit(inline="always", **_OPTIONS)
@@ -31,6 +32,30 @@ def at3(s, so, ss, t, to, ts, n):  # A^T of F(3x3, 4x4): 6 cells -> 3
         p0, p1, p2, p3, p4, p5 = s0[q], s1[q], s2[q], s3[q], s4[q], s5[q]
         s12, d12, s34, d34 = p1 + p2, p1 - p2, p3 + p4, p3 - p4
         o0[q], o1[q], o2[q] = p0 + s12 + s34, d12 + 2 * d34, s12 + 4 * s34 + p5
+
+
+@njit(inline="always", **_OPTIONS)
+def at3r2(s, so, ss, t, to, ts, n):  # A^T of F(3x3, 2x2): 4 cells -> 3
+    s0, s1 = s[so : so + n], s[so + ss : so + ss + n]
+    s2, s3 = s[so + 2 * ss : so + 2 * ss + n], s[so + 3 * ss : so + 3 * ss + n]
+    o0, o1, o2 = t[to : to + n], t[to + ts : to + ts + n], t[to + 2 * ts : to + 2 * ts + n]
+    for q in range(n):
+        s12 = s1[q] + s2[q]
+        o0[q], o1[q], o2[q] = s0[q] + s12, s1[q] - s2[q], s12 - s3[q]
+
+
+@njit(inline="always", **_OPTIONS)
+def row_f3r2(p0, p1, p2, p3, target, inside, tw, ow):
+    # target[3t + j] <- (A^T p)[j] of F(3x3, 2x2) for every tile t of the row
+    for t in range(inside):
+        s12 = p1[t] + p2[t]
+        target[3 * t] = p0[t] + s12
+        target[3 * t + 1] = p1[t] - p2[t]
+        target[3 * t + 2] = s12 - p3[t]
+    for t in range(inside, tw):
+        target[3 * t] = p0[t] + p1[t] + p2[t]
+        if 3 * t + 1 < ow:
+            target[3 * t + 1] = p1[t] - p2[t]
 
 
 @njit(inline="always", **_OPTIONS)
@@ -67,40 +92,53 @@ def row_f3(p0, p1, p2, p3, p4, p5, target, inside, tw, ow):
 
 
 @njit(inline="always", **_OPTIONS)
-def store_rows(mm, row0, row1, th, tw, y, m):
-    # y (N, K, OH, OW) <- A^T M A for tile rows [row0, row1) of m x m output tiles (6x6
-    # transformed tiles); mm (36, K, tiles)
+def store_rows(mm, row0, row1, th, tw, y, m, a):
+    # y (N, K, OH, OW) <- A^T M A for tile rows [row0, row1) of m x m output tiles and
+    # a x a transformed tiles; mm (a*a, K, tiles)
     n, k_out, oh, ow = (row1 - row0) * tw, y.shape[1], y.shape[2], y.shape[3]
     inside = min(ow // m, tw)  # tiles whose m columns are all in the output
-    half = np.empty((m, 6, n), dtype=y.dtype)  # A^T applied along i: [i, s, tile]
+    half = np.empty((m, a, n), dtype=y.dtype)  # A^T applied along i: [i, s, tile]
     mf, hf = mm.ravel(), half.ravel()
     for k in range(k_out):
-        for s in range(6):  # along i: mm [r*6 + s, k, t] -> half [i, s, t]
+        for s in range(a):  # along i: mm [r*a + s, k, t] -> half [i, s, t]
+            at = (s * k_out + k) * n
             if m == 4:
-                at4(mf, (s * k_out + k) * n, 6 * k_out * n, hf, s * n, 6 * n, n)
+                at4(mf, at, 6 * k_out * n, hf, s * n, 6 * n, n)
+            elif a == 6:
+                at3(mf, at, 6 * k_out * n, hf, s * n, 6 * n, n)
             else:
-                at3(mf, (s * k_out + k) * n, 6 * k_out * n, hf, s * n, 6 * n, n)
+                at3r2(mf, at, 4 * k_out * n, hf, s * n, 4 * n, n)
         for row in range(row0, row1):  # along j, stored in place: half [i, s, t] -> y
             b, ty = row // th, row % th
             base = (row - row0) * tw
             for i in range(min(m, oh - m * ty)):
-                at = i * 6 * n + base
+                at = i * a * n + base
                 p0, p1 = hf[at : at + tw], hf[at + n : at + n + tw]
                 p2, p3 = hf[at + 2 * n : at + 2 * n + tw], hf[at + 3 * n : at + 3 * n + tw]
+                target = y[b, k, m * ty + i]
+                if a == 4:
+                    row_f3r2(p0, p1, p2, p3, target, inside, tw, ow)
+                    continue
                 p4, p5 = hf[at + 4 * n : at + 4 * n + tw], hf[at + 5 * n : at + 5 * n + tw]
                 if m == 4:
-                    row_f4(p0, p1, p2, p3, p4, p5, y[b, k, m * ty + i], inside, tw, ow)
+                    row_f4(p0, p1, p2, p3, p4, p5, target, inside, tw, ow)
                 else:
-                    row_f3(p0, p1, p2, p3, p4, p5, y[b, k, m * ty + i], inside, tw, ow)
+                    row_f3(p0, p1, p2, p3, p4, p5, target, inside, tw, ow)
 
 
 @njit(**_OPTIONS)
 def output_rows_f4(mm, row0, row1, th, d, dst, y):
     # output_f4's result when there is no dilation (d == 1, dst[j, t] == 4t + j)
-    store_rows(mm, row0, row1, th, dst.shape[1], y, 4)
+    store_rows(mm, row0, row1, th, dst.shape[1], y, 4, 6)
 
 
 @njit(**_OPTIONS)
 def output_rows_f3(mm, row0, row1, th, d, dst, y):
     # y (N, K, OH, OW) <- A^T M A of F(3x3, 4x4) for tile rows [row0, row1), no dilation
-    store_rows(mm, row0, row1, th, dst.shape[1], y, 3)
+    store_rows(mm, row0, row1, th, dst.shape[1], y, 3, 6)
+
+
+@njit(**_OPTIONS)
+def output_rows_f3r2(mm, row0, row1, th, d, dst, y):
+    # y (N, K, OH, OW) <- A^T M A of F(3x3, 2x2) for tile rows [row0, row1), no dilation
+    store_rows(mm, row0, row1, th, dst.shape[1], y, 3, 4)

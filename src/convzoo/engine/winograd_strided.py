@@ -1,24 +1,27 @@
-"""Winograd for stride-2 layers with 5 to 8 taps per axis (a ResNet stem's 7x7): phases.
+"""Winograd for stride-2 layers with 4 to 8 taps per axis (a ResNet stem's 7x7): phases.
 
 A stride-2 correlation splits into its four stride phases (Yang et al., see References):
 the padded input's cells ``(2i + a, 2j + b)``, ``a, b in {0, 1}``, form four planes, the
-kernel's taps ``(2i' + a, 2j' + b)`` four sub-kernels of at most 4 x 4 taps, and::
+kernel's taps ``(2i' + a, 2j' + b)`` four sub-kernels of at most ``r x r`` taps (``r =
+ceil(k / 2)``), and::
 
     y[o1, o2] = sum over c, a, b, i', j' of  X'[(c, a, b), o1 + i', o2 + j'] W'[(c, a, b), i', j']
 
 with ``X'[(c, a, b), i, j] = x_pad[c, 2i + a, 2j + b]`` and ``W'[(c, a, b), i', j'] =
 w[c, 2i' + a, 2j' + b]`` (zero past the kernel). That is a stride-1 correlation with ``4C``
-input channels and a 4x4 kernel, which Winograd F(3x3, 4x4) computes with 36 products per
-3x3 output tile instead of 144 (:mod:`.winograd_f3_jit`; the pipeline is
-:mod:`.winograd_pipeline`'s). For the 7x7 stem (3 -> 64 channels) the products drop from
-``147`` to ``12 * 36 / 9 = 48`` per output (2.9x fewer; the 4x4 sub-kernels carry 15 zero
-taps of 64).
+input channels and an ``r x r`` kernel, which Winograd F(3x3, r x r) computes with
+``(r + 2)^2`` products per 3x3 output tile instead of ``9 r^2`` (:mod:`.winograd_f3_jit`;
+the pipeline is :mod:`.winograd_pipeline`'s): 36 instead of 144 for 5 to 8 taps (``r = 4``),
+16 instead of 36 for 4 taps (``r = 2``; 3 taps would leave 7 of 16 sub-kernel taps zero,
+and are left to GEMM). For the 7x7 stem (3 -> 64 channels) the products drop from ``147``
+to ``12 * 36 / 9 = 48`` per output (2.9x fewer; the 4x4 sub-kernels carry 15 zero taps of
+64); for a 4x4 stride-2 layer (DCGAN) from ``16 C`` to ``4C * 16 / 9`` (2.25x fewer).
 
 Gradients reuse the same pipeline: the input gradient is the stride-1 adjoint over the
 phases (the flipped, channel-swapped ``W'``), merged back into the input grid; the weight
 gradient is Winograd's adjoint on the phases (``G^T dU G``), whose taps are put back into
-the kernel. The phase split is one copy of the input (``4C`` planes of ``(OH + 3) x (OW +
-3)``: about the input's size).
+the kernel. The phase split is one copy of the input (``4C`` planes of ``(OH + r - 1) x (OW +
+r - 1)``: about the input's size).
 
 References
 ----------
@@ -37,7 +40,7 @@ from . import winograd_pipeline
 from .winograd import WEIGHT_CELL_COST
 
 __all__ = [
-    "TAPS",
+    "sub_taps",
     "supports",
     "cost",
     "transpose_cost",
@@ -45,7 +48,6 @@ __all__ = [
     "multiplications",
     "split_phases",
     "merge_phases",
-    "phase_kernel",
     "correlate",
     "unpadded",
     "transpose",
@@ -54,21 +56,24 @@ __all__ = [
     "unpadded_weight_grad",
 ]
 
-#: Taps per axis of a phase's sub-kernel (F(3x3, 4x4)), and output tile size.
-TAPS, TILE = 4, 3
-#: Kernel sizes (per axis) this algorithm takes: shorter kernels leave most of the 4x4
-#: sub-kernels' products multiplying zeros (3 taps: 4 of 16 per phase would be real).
-KERNEL_SIZES = range(5, 2 * TAPS + 1)
+#: Output tile size (F(3x3, r x r)).
+TILE = 3
+#: Kernel sizes (per axis) this algorithm takes: with 3 taps, 7 of the 16 taps of the 2x2
+#: sub-kernels would be zeros, and Winograd's 2.25x would shrink to 1.27x.
+KERNEL_SIZES = range(4, 9)
 #: Measured time per cell of this algorithm's kernels, in multiply-adds at BLAS peak (2-core
 #: AMD EPYC, float32; :mod:`.winograd`'s constants are those of its F(4x4, 3x3) kernels): a
 #: transformed input cell (gather from the phases or a padded grid, two passes of ``B^T``),
 #: a transformed product cell of the output (``A^T``, stored in place) and of the output
-#: gradient (``A``); and a cell of the phase split or merge (a strided copy).
-INPUT_CELL_COST, OUTPUT_CELL_COST, GRAD_CELL_COST, SPLIT_CELL_COST = 34, 10, 14, 8
+#: gradient (``A``); and a phase cell of the split (NumPy's strided copy: 0.6 ms for the
+#: stem's 1.3 million) and of the merge back into the input grid (strided stores: 1.0 ms for
+#: 0.6 million on the 4x4 layer of the benchmark).
+INPUT_CELL_COST, OUTPUT_CELL_COST, GRAD_CELL_COST = 34, 10, 14
+SPLIT_CELL_COST, MERGE_CELL_COST = 44, 165
 
 
 def supports(problem) -> bool:
-    """2-D, stride 2, 5 to 8 taps per axis, no dilation, one group, numba present.
+    """2-D, stride 2, 4 to 8 taps per axis, no dilation, one group, numba present.
 
     Examples
     --------
@@ -91,6 +96,18 @@ def supports(problem) -> bool:
     )
 
 
+def sub_taps(kernel) -> int:
+    """Taps per axis ``r`` of the phases' sub-kernels: 2 for kernels of up to 4 taps per axis,
+    else 4 (sub-kernels of 3 taps are zero-padded to 4: one kernel size fewer to compile).
+
+    Examples
+    --------
+    >>> sub_taps((7, 7)), sub_taps((4, 4)), sub_taps((4, 5))
+    (4, 2, 4)
+    """
+    return 2 if max(kernel) <= 4 else 4
+
+
 def _tiles(problem) -> int:
     oh, ow = problem.output_spatial
     return problem.input_shape[0] * math.ceil(oh / TILE) * math.ceil(ow / TILE)
@@ -111,7 +128,7 @@ def multiplications(problem) -> dict:
     >>> counts["direct"], counts["elementwise"], round(counts["saving"], 2)
     (118013952, 39923712, 2.96)
     """
-    a = TILE + TAPS - 1
+    a = TILE + sub_taps(problem.weight_shape[2:]) - 1
     c_out, c_in = problem.weight_shape[:2]
     elementwise = a * a * c_out * 4 * c_in * _tiles(problem)
     return {
@@ -121,15 +138,15 @@ def multiplications(problem) -> dict:
     }
 
 
-def _pipeline_cost(c_in: int, c_out: int, tiles: int, out_cell: float) -> float:
-    """Products and transforms of one F(3x3, 4x4) run, ``c_in`` -> ``c_out`` channels.
+def _pipeline_cost(c_in: int, c_out: int, tiles: int, out_cell: float, r: int) -> float:
+    """Products and transforms of one F(3x3, r x r) run, ``c_in`` -> ``c_out`` channels.
 
     The products ``(c_out, c_in) @ (c_in, tiles of a chunk)`` stay in cache and were measured
     within 25% of BLAS peak on one thread even at 4 input channels (64 x 4: 75, 64 x 12: 95,
     12 x 64: 105 GFLOP/s, peak 97), so they are costed at peak: :func:`.gemm.gemm_efficiency`
     describes im2col products, whose packing dominates at a short reduction.
     """
-    a2 = (TILE + TAPS - 1) ** 2
+    a2 = (TILE + r - 1) ** 2
     products = a2 * c_out * c_in * tiles
     transforms = (INPUT_CELL_COST * c_in + out_cell * c_out) * a2 * tiles
     return products + transforms + WEIGHT_CELL_COST * a2 * c_out * c_in
@@ -137,8 +154,8 @@ def _pipeline_cost(c_in: int, c_out: int, tiles: int, out_cell: float) -> float:
 
 def _phase_cells(problem) -> int:
     oh, ow = problem.output_spatial
-    c_in = 4 * problem.weight_shape[1]
-    return problem.input_shape[0] * c_in * (oh + TAPS - 1) * (ow + TAPS - 1)
+    c_in, r = 4 * problem.weight_shape[1], sub_taps(problem.weight_shape[2:])
+    return problem.input_shape[0] * c_in * (oh + r - 1) * (ow + r - 1)
 
 
 def cost(problem) -> float:
@@ -156,13 +173,14 @@ def cost(problem) -> float:
     True
     """
     c_out, c_in = problem.weight_shape[0], 4 * problem.weight_shape[1]
-    return _pipeline_cost(c_in, c_out, _tiles(problem), OUTPUT_CELL_COST)
+    r = sub_taps(problem.weight_shape[2:])
+    return _pipeline_cost(c_in, c_out, _tiles(problem), OUTPUT_CELL_COST, r)
 
 
 def transpose_cost(problem) -> float:
     """Estimated time of :func:`transpose` for the forward ``problem``: the phases' adjoint,
-    a full F(3x3, 4x4) correlation from ``K`` to ``4C`` channels on ``(OH + 3) x (OW + 3)``
-    cells, and the merge into the input grid. With many output channels and few input ones
+    a full F(3x3, r x r) correlation from ``K`` to ``4C`` channels on ``(OH + r - 1) x (OW +
+    r - 1)`` cells, and the merge into the input grid. With many output channels and few input ones
     (a stem) its input transform dominates, and GEMM's col2im is cheaper.
 
     Examples
@@ -175,10 +193,11 @@ def transpose_cost(problem) -> float:
     True
     """
     oh, ow = problem.output_spatial
-    tiles = problem.input_shape[0] * math.ceil(oh / TILE + 1) * math.ceil(ow / TILE + 1)
+    r = sub_taps(problem.weight_shape[2:])
+    tiles = problem.input_shape[0] * math.ceil((oh + r - 1) / TILE) * math.ceil((ow + r - 1) / TILE)
     c_out, c_in = problem.weight_shape[0], 4 * problem.weight_shape[1]
-    adjoint = _pipeline_cost(c_out, c_in, tiles, OUTPUT_CELL_COST)
-    return adjoint + SPLIT_CELL_COST * _phase_cells(problem)
+    adjoint = _pipeline_cost(c_out, c_in, tiles, OUTPUT_CELL_COST, r)
+    return adjoint + MERGE_CELL_COST * _phase_cells(problem)
 
 
 def weight_grad_cost(problem) -> float:
@@ -195,7 +214,8 @@ def weight_grad_cost(problem) -> float:
     True
     """
     c_out, c_in = problem.weight_shape[0], 4 * problem.weight_shape[1]
-    gradient = _pipeline_cost(c_in, c_out, _tiles(problem), GRAD_CELL_COST)
+    r = sub_taps(problem.weight_shape[2:])
+    gradient = _pipeline_cost(c_in, c_out, _tiles(problem), GRAD_CELL_COST, r)
     return gradient + SPLIT_CELL_COST * _phase_cells(problem)
 
 
@@ -259,41 +279,40 @@ def merge_phases(phases, top: int, left: int, spatial) -> np.ndarray:
     return out
 
 
-def phase_kernel(w) -> np.ndarray:
-    """The phases' sub-kernels: ``(K, C, kh, kw) -> (K, 4C, 4, 4)``, channel ``4c + 2a + b``
-    holding taps ``w[:, c, 2i + a, 2j + b]`` (zero past the kernel).
+def _g_matrix(r: int) -> np.ndarray:
+    from .winograd_f3_jit import TRANSFORMS
+
+    return TRANSFORMS[r][1]
+
+
+def _transformed(w, r: int, dtype, flip: bool = False) -> np.ndarray:
+    """``U = G g G^T`` of the phases' ``r x r`` sub-kernels of ``w`` (``(K, C, kh, kw)``):
+    ``(a*a, K, 4C)``; with ``flip``, of the adjoint's (flipped, channels swapped):
+    ``(a*a, 4C, K)``. The taps are gathered into ``(r*r, K, 4C)`` by a numba kernel, then
+    mapped by one product with ``G kron G`` (``U[x*a + y] = sum_ij G[x, i] G[y, j] g[i, j]``).
 
     Examples
     --------
     >>> import numpy as np
-    >>> w = np.arange(49.0).reshape(1, 1, 7, 7)
-    >>> phase_kernel(w)[0, 3, :, 0].tolist()  # a = b = 1: taps (2i + 1, 1)
-    [8.0, 22.0, 36.0, 0.0]
+    >>> u = _transformed(np.ones((1, 1, 4, 4)), 2, np.float64)
+    >>> u.shape, u[:, 0, 0].tolist()[:4]
+    ((16, 1, 4), [1.0, 1.0, 0.0, 1.0])
     """
-    k, c, kh, kw = w.shape
-    full = np.zeros((k, c, 2 * TAPS, 2 * TAPS), dtype=w.dtype)
-    full[:, :, :kh, :kw] = w
-    # (K, C, 2i + a, 2j + b) -> (K, C, a, b, i, j)
-    phased = full.reshape(k, c, TAPS, 2, TAPS, 2).transpose(0, 1, 3, 5, 2, 4)
-    return np.ascontiguousarray(phased).reshape(k, 4 * c, TAPS, TAPS)
+    from .winograd_f3_jit import phase_taps
+
+    k, c = w.shape[:2]
+    taps = np.empty((r * r, *((4 * c, k) if flip else (k, 4 * c))), dtype=dtype)
+    phase_taps(np.ascontiguousarray(w, dtype=dtype), r, flip, taps)
+    g = _g_matrix(r)
+    u = np.matmul(np.kron(g, g).astype(dtype), taps.reshape(r * r, -1))
+    return u.reshape(g.shape[0] ** 2, *taps.shape[1:])
 
 
-def _transformed(w4, dtype, flip: bool = False) -> np.ndarray:
-    """``U = G g G^T`` of 4x4 kernels, ``(K, C, 4, 4) -> (36, K, C)``; with ``flip``, of the
-    adjoint's kernels (flipped, channels swapped): ``(36, C, K)``."""
-    from .winograd_f3_jit import G
-
-    if flip:
-        w4 = w4[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
-    u = np.einsum("xi,kcij,yj->xykc", G, w4.astype(np.float64), G, optimize=True)
-    return np.ascontiguousarray(u.reshape(G.shape[0] ** 2, *w4.shape[:2]), dtype=dtype)
-
-
-def _kernels(gradient: bool = False):
+def _kernels(r: int, gradient: bool = False):
     from .winograd_f3_jit import KERNELS
 
-    input_f3, output_f3, grad_f3 = KERNELS
-    return (input_f3, grad_f3) if gradient else (input_f3, output_f3)
+    input_transform, output_transform, grad_transform = KERNELS[r]
+    return (input_transform, grad_transform) if gradient else (input_transform, output_transform)
 
 
 def _output_spatial(spatial, kernel, padding):
@@ -306,7 +325,7 @@ def correlate(xp, w, stride=(2, 2), dilation=(1, 1), groups=1):
     Parameters
     ----------
     xp : ndarray, shape (N, C_in, H, W)
-    w : ndarray, shape (C_out, C_in, kh, kw), 5 <= kh, kw <= 8
+    w : ndarray, shape (C_out, C_in, kh, kw), 4 <= kh, kw <= 8
 
     Returns
     -------
@@ -332,14 +351,15 @@ def unpadded(x, w, stride, dilation, groups, padding):
     >>> import numpy as np
     >>> y = unpadded(np.ones((1, 1, 8, 8)), np.ones((1, 1, 7, 7)), (2, 2), (1, 1), 1,
     ...              ((3, 3), (3, 3)))
-    >>> y[0, 0, 0].tolist()
+    >>> np.round(y[0, 0, 0], 9).tolist()
     [16.0, 24.0, 28.0, 20.0]
     """
     from .winograd_f3_jit import PHASE_INPUT
 
     oh, ow = _output_spatial(x.shape[2:], w.shape[2:], padding)
-    u = _transformed(phase_kernel(w), x.dtype)
-    transforms = (PHASE_INPUT, _kernels()[1])  # reads the phases of x in place
+    r = sub_taps(w.shape[2:])
+    u = _transformed(w, r, x.dtype)
+    transforms = (PHASE_INPUT[r], _kernels(r)[1])  # reads the phases of x in place
     pad = (padding[0][0], padding[1][0])
     return winograd_pipeline.run(x, u, pad, (oh, ow), (1, 1), TILE, transforms=transforms)
 
@@ -375,10 +395,10 @@ def unpadded_transpose(g, w, stride, dilation, groups, padding, spatial):
     oh, ow = g.shape[2:]
     if g.dtype != w.dtype:
         g = g.astype(np.result_type(g, w))
-    u = _transformed(phase_kernel(w), g.dtype, flip=True)
-    shape = (oh + TAPS - 1, ow + TAPS - 1)
-    pad = (TAPS - 1, TAPS - 1)
-    phases = winograd_pipeline.run(g, u, pad, shape, (1, 1), TILE, transforms=_kernels())
+    r = sub_taps(w.shape[2:])
+    u = _transformed(w, r, g.dtype, flip=True)
+    shape, pad = (oh + r - 1, ow + r - 1), (r - 1, r - 1)
+    phases = winograd_pipeline.run(g, u, pad, shape, (1, 1), TILE, transforms=_kernels(r))
     return merge_phases(phases, padding[0][0], padding[1][0], spatial)
 
 
@@ -399,7 +419,7 @@ def weight_grad(xp, g, kernel, stride, dilation, groups):
 
 def unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding):
     """:func:`weight_grad` of ``x`` zero-padded by ``padding``: Winograd's adjoint on the
-    phases, ``(K, 4C, 4, 4)``, its taps put back into the ``(K, C, kh, kw)`` kernel.
+    phases, ``(K, 4C, r, r)``, its taps put back into the ``(K, C, kh, kw)`` kernel.
 
     Examples
     --------
@@ -409,17 +429,22 @@ def unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding):
     >>> np.round(dw[0, 0, 0], 9).tolist()  # cells of x each tap of row 0 meets
     [4.0, 6.0, 6.0, 8.0, 8.0, 6.0, 6.0]
     """
-    from .winograd_f3_jit import G
-
     oh, ow = g.shape[2:]
-    phases = split_phases(x, padding[0][0], padding[1][0], oh + TAPS - 1, ow + TAPS - 1)
+    r = sub_taps(kernel)
+    phases = split_phases(x, padding[0][0], padding[1][0], oh + r - 1, ow + r - 1)
     if g.dtype != x.dtype:
         g = g.astype(x.dtype)
-    dw4 = winograd_pipeline.run_weight_grad(
-        phases, g, (0, 0), (1, 1), TILE, transforms=_kernels(gradient=True), g_matrix=G
+    dw_r = winograd_pipeline.run_weight_grad(
+        phases,
+        g,
+        (0, 0),
+        (1, 1),
+        TILE,
+        transforms=_kernels(r, gradient=True),
+        g_matrix=_g_matrix(r),
     )
-    k_out, c4 = dw4.shape[:2]
+    k_out, c4 = dw_r.shape[:2]
     # (K, C, a, b, i, j) -> (K, C, 2i + a, 2j + b), cut to the kernel
-    full = dw4.reshape(k_out, c4 // 4, 2, 2, TAPS, TAPS).transpose(0, 1, 4, 2, 5, 3)
-    full = full.reshape(k_out, c4 // 4, 2 * TAPS, 2 * TAPS)
+    full = dw_r.reshape(k_out, c4 // 4, 2, 2, r, r).transpose(0, 1, 4, 2, 5, 3)
+    full = full.reshape(k_out, c4 // 4, 2 * r, 2 * r)
     return np.ascontiguousarray(full[:, :, : kernel[0], : kernel[1]], dtype=x.dtype)
