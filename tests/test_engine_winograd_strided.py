@@ -206,6 +206,12 @@ def test_auto_uses_the_phases_for_the_stem_forward_and_weight_gradient_only():
     assert winograd_strided.transpose_cost(stem) > gemm.cost(stem)
 
 
+def test_weight_gradient_memory_bound_hands_wide_layers_to_gemm():
+    wide = Problem((1, 256, 30, 30), (256, 256, 7, 7), (2, 2), (1, 1), 1, np.dtype("float64"))
+    assert winograd_strided.weight_grad_cost(wide) == float("inf")
+    assert choose(wide, weight_grad=True).name != "winograd_s2"
+
+
 def test_auto_keeps_gemm_for_many_input_channels():
     layer = Problem((4, 32, 60, 60), (64, 32, 5, 5), (2, 2), (1, 1), 1, np.dtype("float32"))
     assert choose(layer).name == "gemm"

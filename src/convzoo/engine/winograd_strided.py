@@ -202,7 +202,8 @@ def transpose_cost(problem) -> float:
 
 def weight_grad_cost(problem) -> float:
     """Estimated time of :func:`weight_grad`: the phase split, the input and output-gradient
-    transforms and the products summed over tiles.
+    transforms and the products summed over tiles; infinite when even one thread's sums of
+    the products would pass :data:`.winograd_pipeline.WEIGHT_GRAD_SUMS_BYTES`.
 
     Examples
     --------
@@ -215,6 +216,9 @@ def weight_grad_cost(problem) -> float:
     """
     c_out, c_in = problem.weight_shape[0], 4 * problem.weight_shape[1]
     r = sub_taps(problem.weight_shape[2:])
+    a = TILE + r - 1
+    if 2 * a * a * c_out * c_in * problem.dtype.itemsize > winograd_pipeline.WEIGHT_GRAD_SUMS_BYTES:
+        return math.inf  # even one thread's (a*a, K, 4C) sums would pass the memory bound
     gradient = _pipeline_cost(c_in, c_out, _tiles(problem), GRAD_CELL_COST, r)
     return gradient + SPLIT_CELL_COST * _phase_cells(problem)
 
