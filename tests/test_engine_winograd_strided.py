@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from convzoo import conv, conv_backward, conv_transpose
-from convzoo.engine import gemm, parallel, winograd_pipeline, winograd_strided
+from convzoo.engine import gemm, parallel, winograd_phases, winograd_pipeline, winograd_strided
 from convzoo.engine.select import Problem, choose, choose_transpose
 from convzoo.engine.winograd import TRANSFORMS
 from convzoo.engine.winograd_f3_jit import TRANSFORMS as F3_TRANSFORMS
@@ -154,8 +154,8 @@ def test_phase_split_and_merge_are_adjoint():
     rng = np.random.default_rng(12)
     x = rng.standard_normal((2, 3, 9, 8))
     phases = rng.standard_normal((2, 12, 6, 5))
-    split = winograd_strided.split_phases(x, 2, 3, 6, 5)
-    merged = winograd_strided.merge_phases(phases, 2, 3, (9, 8))
+    split = winograd_phases.split_phases(x, 2, 3, 6, 5)
+    merged = winograd_phases.merge_phases(phases, 2, 3, (9, 8))
     assert np.isclose(np.vdot(split, phases), np.vdot(x, merged))
 
 

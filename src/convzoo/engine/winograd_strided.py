@@ -38,6 +38,7 @@ import numpy as np
 
 from . import winograd_pipeline
 from .winograd import WEIGHT_CELL_COST
+from .winograd_phases import g_matrix, merge_phases, split_phases, transformed_taps
 
 __all__ = [
     "sub_taps",
@@ -46,8 +47,6 @@ __all__ = [
     "transpose_cost",
     "weight_grad_cost",
     "multiplications",
-    "split_phases",
-    "merge_phases",
     "correlate",
     "unpadded",
     "transpose",
@@ -223,95 +222,6 @@ def weight_grad_cost(problem) -> float:
     return gradient + SPLIT_CELL_COST * _phase_cells(problem)
 
 
-def _phase_ranges(size: int, lo: int, length: int, phase: int) -> tuple[int, int]:
-    """Phase cells ``[first, last)`` of one axis whose input cell ``2i + phase - lo`` exists."""
-    first = max(0, -(-(lo - phase) // 2))
-    last = min(length, (size - 1 + lo - phase) // 2 + 1)
-    return first, max(first, last)
-
-
-def split_phases(x, top: int, left: int, rows: int, cols: int) -> np.ndarray:
-    """The four stride phases of ``x`` padded by ``top`` rows and ``left`` columns (zeros
-    outside ``x``): ``(N, C, H, W) -> (N, 4C, rows, cols)``, channel ``4c + 2a + b`` holding
-    ``x[c, 2i + a - top, 2j + b - left]``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
-    >>> split_phases(x, 1, 1, 2, 2)[0, 3].tolist()  # a = b = 1: cells (2i, 2j) of x
-    [[0.0, 2.0], [8.0, 10.0]]
-    """
-    n, c, height, width = x.shape
-    out = np.zeros((n, c, 2, 2, rows, cols), dtype=x.dtype)
-    for a in range(2):
-        i0, i1 = _phase_ranges(height, top, rows, a)
-        for b in range(2):
-            j0, j1 = _phase_ranges(width, left, cols, b)
-            if i1 > i0 and j1 > j0:
-                out[:, :, a, b, i0:i1, j0:j1] = x[
-                    :, :, 2 * i0 + a - top : 2 * i1 + a - top : 2,
-                    2 * j0 + b - left : 2 * j1 + b - left : 2,
-                ]  # fmt: skip
-    return out.reshape(n, 4 * c, rows, cols)
-
-
-def merge_phases(phases, top: int, left: int, spatial) -> np.ndarray:
-    """Adjoint of :func:`split_phases`: ``(N, 4C, rows, cols) -> (N, C, *spatial)``, each
-    input cell taking its phase cell (cells no phase cell holds are zero).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
-    >>> bool((merge_phases(split_phases(x, 1, 1, 3, 3), 1, 1, (4, 4)) == x).all())
-    True
-    """
-    n, c4, rows, cols = phases.shape
-    height, width = spatial
-    grouped = phases.reshape(n, c4 // 4, 2, 2, rows, cols)
-    out = np.zeros((n, c4 // 4, height, width), dtype=phases.dtype)
-    for a in range(2):
-        i0, i1 = _phase_ranges(height, top, rows, a)
-        for b in range(2):
-            j0, j1 = _phase_ranges(width, left, cols, b)
-            if i1 > i0 and j1 > j0:
-                out[
-                    :, :, 2 * i0 + a - top : 2 * i1 + a - top : 2,
-                    2 * j0 + b - left : 2 * j1 + b - left : 2,
-                ] = grouped[:, :, a, b, i0:i1, j0:j1]  # fmt: skip
-    return out
-
-
-def _g_matrix(r: int) -> np.ndarray:
-    from .winograd_f3_jit import TRANSFORMS
-
-    return TRANSFORMS[r][1]
-
-
-def _transformed(w, r: int, dtype, flip: bool = False) -> np.ndarray:
-    """``U = G g G^T`` of the phases' ``r x r`` sub-kernels of ``w`` (``(K, C, kh, kw)``):
-    ``(a*a, K, 4C)``; with ``flip``, of the adjoint's (flipped, channels swapped):
-    ``(a*a, 4C, K)``. The taps are gathered into ``(r*r, K, 4C)`` by a numba kernel, then
-    mapped by one product with ``G kron G`` (``U[x*a + y] = sum_ij G[x, i] G[y, j] g[i, j]``).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> u = _transformed(np.ones((1, 1, 4, 4)), 2, np.float64)
-    >>> u.shape, u[:, 0, 0].tolist()[:4]
-    ((16, 1, 4), [1.0, 1.0, 0.0, 1.0])
-    """
-    from .winograd_f3_jit import phase_taps
-
-    k, c = w.shape[:2]
-    taps = np.empty((r * r, *((4 * c, k) if flip else (k, 4 * c))), dtype=dtype)
-    phase_taps(np.ascontiguousarray(w, dtype=dtype), r, flip, taps)
-    g = _g_matrix(r)
-    u = np.matmul(np.kron(g, g).astype(dtype), taps.reshape(r * r, -1))
-    return u.reshape(g.shape[0] ** 2, *taps.shape[1:])
-
-
 def _kernels(r: int, gradient: bool = False):
     from .winograd_f3_jit import KERNELS
 
@@ -362,7 +272,7 @@ def unpadded(x, w, stride, dilation, groups, padding):
 
     oh, ow = _output_spatial(x.shape[2:], w.shape[2:], padding)
     r = sub_taps(w.shape[2:])
-    u = _transformed(w, r, x.dtype)
+    u = transformed_taps(w, r, x.dtype)
     transforms = (PHASE_INPUT[r], _kernels(r)[1])  # reads the phases of x in place
     pad = (padding[0][0], padding[1][0])
     return winograd_pipeline.run(x, u, pad, (oh, ow), (1, 1), TILE, transforms=transforms)
@@ -400,7 +310,7 @@ def unpadded_transpose(g, w, stride, dilation, groups, padding, spatial):
     if g.dtype != w.dtype:
         g = g.astype(np.result_type(g, w))
     r = sub_taps(w.shape[2:])
-    u = _transformed(w, r, g.dtype, flip=True)
+    u = transformed_taps(w, r, g.dtype, flip=True)
     shape, pad = (oh + r - 1, ow + r - 1), (r - 1, r - 1)
     phases = winograd_pipeline.run(g, u, pad, shape, (1, 1), TILE, transforms=_kernels(r))
     return merge_phases(phases, padding[0][0], padding[1][0], spatial)
@@ -445,7 +355,7 @@ def unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding):
         (1, 1),
         TILE,
         transforms=_kernels(r, gradient=True),
-        g_matrix=_g_matrix(r),
+        g_matrix=g_matrix(r),
     )
     k_out, c4 = dw_r.shape[:2]
     # (K, C, a, b, i, j) -> (K, C, 2i + a, 2j + b), cut to the kernel
