@@ -20,8 +20,9 @@ to ``12 * 36 / 9 = 48`` per output (2.9x fewer; the 4x4 sub-kernels carry 15 zer
 Gradients reuse the same pipeline: the input gradient is the stride-1 adjoint over the
 phases (the flipped, channel-swapped ``W'``), merged back into the input grid; the weight
 gradient is Winograd's adjoint on the phases (``G^T dU G``), whose taps are put back into
-the kernel. The phase split is one copy of the input (``4C`` planes of ``(OH + r - 1) x (OW +
-r - 1)``: about the input's size).
+the kernel. The forward's input transform reads the phases in place; the weight gradient
+copies them out once (``4C`` planes of ``(OH + r - 1) x (OW + r - 1)``: about the input's
+size, :mod:`.winograd_phases`).
 
 References
 ----------
