@@ -76,7 +76,15 @@ def merge_phases(phases, top: int, left: int, spatial) -> np.ndarray:
 
 
 def g_matrix(r: int) -> np.ndarray:
-    """``G`` of F(3x3, r x r), ``(r + 2, r)`` (:data:`.winograd_f3_jit.TRANSFORMS`)."""
+    """``G`` of F(3x3, r x r), ``(r + 2, r)`` (:data:`.winograd_f3_jit.TRANSFORMS`).
+
+    Examples
+    --------
+    >>> g_matrix(2).tolist()
+    [[1.0, 0.0], [0.5, 0.5], [0.5, -0.5], [0.0, 1.0]]
+    >>> g_matrix(4).shape
+    (6, 4)
+    """
     from .winograd_f3_jit import TRANSFORMS
 
     return TRANSFORMS[r][1]

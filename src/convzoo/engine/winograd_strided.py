@@ -37,6 +37,7 @@ import math
 
 import numpy as np
 
+from ..shapes import conv_length
 from . import winograd_pipeline
 from .winograd import WEIGHT_CELL_COST
 from .winograd_phases import g_matrix, merge_phases, split_phases, transformed_taps
@@ -230,10 +231,6 @@ def _kernels(r: int, gradient: bool = False):
     return (input_transform, grad_transform) if gradient else (input_transform, output_transform)
 
 
-def _output_spatial(spatial, kernel, padding):
-    return tuple((n + lo + hi - k) // 2 + 1 for n, k, (lo, hi) in zip(spatial, kernel, padding))
-
-
 def correlate(xp, w, stride=(2, 2), dilation=(1, 1), groups=1):
     """Stride-2 correlation of a padded input through its phases (module docstring).
 
@@ -271,7 +268,8 @@ def unpadded(x, w, stride, dilation, groups, padding):
     """
     from .winograd_f3_jit import PHASE_INPUT
 
-    oh, ow = _output_spatial(x.shape[2:], w.shape[2:], padding)
+    rows = zip(x.shape[2:], w.shape[2:], padding, strict=True)
+    oh, ow = (conv_length(n, k, 2, 1, lo, hi) for n, k, (lo, hi) in rows)
     r = sub_taps(w.shape[2:])
     u = transformed_taps(w, r, x.dtype)
     transforms = (PHASE_INPUT[r], _kernels(r)[1])  # reads the phases of x in place
