@@ -7,8 +7,8 @@ from convzoo import conv, conv_backward, conv_transpose
 from convzoo.engine import gemm, parallel, winograd_phases, winograd_pipeline, winograd_strided
 from convzoo.engine.select import Problem, choose, choose_transpose
 from convzoo.engine.winograd import TRANSFORMS
+from convzoo.engine.winograd_f3_jit import PHASE_INPUT, PHASE_OUTPUT
 from convzoo.engine.winograd_f3_jit import TRANSFORMS as F3_TRANSFORMS
-from convzoo.engine.winograd_f3_jit import phase_taps
 
 pytest.importorskip("numba")
 torch = pytest.importorskip("torch")
@@ -150,29 +150,101 @@ def test_transposed_convolution_uses_the_native_adjoint():
     np.testing.assert_allclose(got, want.numpy(), rtol=0, atol=1e-10)
 
 
-def test_phase_split_and_merge_are_adjoint():
+def _split_phases(x, top, left, rows, cols):
+    """Reference: ``(N, C, H, W) -> (N, 4C, rows, cols)``, channel ``4c + 2p + q`` holding
+    ``x[c, 2i + p - top, 2j + q - left]`` (zero outside ``x``)."""
+    n, c, h, w = x.shape
+    grid = np.zeros((n, c, 2 * rows, 2 * cols))
+    h, w = min(h, 2 * rows - top), min(w, 2 * cols - left)
+    grid[:, :, top : top + h, left : left + w] = x[:, :, :h, :w]
+    phases = grid.reshape(n, c, rows, 2, cols, 2).transpose(0, 1, 3, 5, 2, 4)
+    return phases.reshape(n, 4 * c, rows, cols)
+
+
+def _merge_phases(phases, top, left, spatial):
+    """Reference adjoint of :func:`_split_phases`: ``(N, 4C, rows, cols) -> (N, C, *spatial)``."""
+    n, c4, rows, cols = phases.shape
+    grid = phases.reshape(n, c4 // 4, 2, 2, rows, cols).transpose(0, 1, 4, 2, 5, 3)
+    grid = grid.reshape(n, c4 // 4, 2 * rows, 2 * cols)
+    out = np.zeros((n, c4 // 4, *spatial))
+    h, w = min(spatial[0], 2 * rows - top), min(spatial[1], 2 * cols - left)
+    out[:, :, :h, :w] = grid[:, :, top : top + h, left : left + w]
+    return out
+
+
+def test_reference_split_and_merge_are_adjoint():
     rng = np.random.default_rng(12)
     x = rng.standard_normal((2, 3, 9, 8))
     phases = rng.standard_normal((2, 12, 6, 5))
-    split = winograd_phases.split_phases(x, 2, 3, 6, 5)
-    merged = winograd_phases.merge_phases(phases, 2, 3, (9, 8))
+    split = _split_phases(x, 2, 3, 6, 5)
+    assert split[0, 4 * 1 + 2 * 1 + 0, 1, 2] == x[0, 1, 2 * 1 + 1 - 2, 2 * 2 + 0 - 3]
+    merged = _merge_phases(phases, 2, 3, (9, 8))
     assert np.isclose(np.vdot(split, phases), np.vdot(x, merged))
+
+
+@pytest.mark.parametrize("r", [2, 4])
+@pytest.mark.parametrize(
+    "x_shape, g_spatial, top, left",
+    [((2, 3, 16, 15), (7, 6), 1, 1), ((1, 2, 9, 20), (5, 8), 0, 3), ((2, 1, 13, 12), (4, 4), 2, 0)],
+)
+def test_weight_gradient_reads_the_phases_in_place(r, x_shape, g_spatial, top, left):
+    rng = np.random.default_rng(8)
+    x, g = rng.standard_normal(x_shape), rng.standard_normal((x_shape[0], 2, *g_spatial))
+    rows, cols = g_spatial[0] + r - 1, g_spatial[1] + r - 1
+    kernels = winograd_strided._kernels(r, gradient=True)
+    g_matrix = winograd_phases.g_matrix(r)
+    want = winograd_pipeline.run_weight_grad(
+        _split_phases(x, top, left, rows, cols), g, (0, 0), (1, 1), 3, kernels, g_matrix
+    )
+    transforms = (PHASE_INPUT[r], kernels[1])
+    got = winograd_pipeline.run_weight_grad(
+        x, g, (top, left), (1, 1), 3, transforms, g_matrix, channels=4 * x_shape[1]
+    )
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("kernel, r", [((7, 5), 4), ((8, 8), 4), ((4, 4), 2), ((4, 3), 2)])
 @pytest.mark.parametrize("flip", [False, True])
-def test_phase_taps_hold_every_tap_once(kernel, r, flip):
-    w = np.arange(2 * 3 * np.prod(kernel), dtype=np.float64).reshape(2, 3, *kernel) + 1
-    taps = np.empty((r * r, 12, 2) if flip else (r * r, 2, 12))
-    phase_taps(w, r, flip, taps)
-    assert sorted(taps[taps != 0].tolist()) == sorted(w.ravel().tolist())
-    full = np.zeros((2, 3, 2 * r, 2 * r))  # sub-kernel (a, b) of channel c: full[:, c, a::2, b::2]
+def test_transformed_taps_are_g_s_gt_of_every_sub_kernel(kernel, r, flip):
+    w = np.random.default_rng(5).standard_normal((2, 3, *kernel))
+    u = winograd_phases.transformed_taps(w, r, np.float64, flip=flip)
+    a, g = r + 2, winograd_phases.g_matrix(r)
+    assert u.shape == ((a * a, 12, 2) if flip else (a * a, 2, 12))
+    full = np.zeros((2, 3, 2 * r, 2 * r))  # sub-kernel (p, q) of channel c: full[:, c, p::2, q::2]
     full[:, :, : kernel[0], : kernel[1]] = w
-    for c, a, b in [(0, 0, 0), (1, 1, 0), (2, 1, 1)]:
-        sub = full[:, c, a::2, b::2]  # (K, r, r)
-        got = taps[:, 4 * c + 2 * a + b].T if flip else taps[:, :, 4 * c + 2 * a + b].T
-        want = sub[:, ::-1, ::-1] if flip else sub
-        np.testing.assert_array_equal(got, want.reshape(2, r * r))
+    for c in range(3):
+        for p in range(2):
+            for q in range(2):
+                sub = full[:, c, p::2, q::2]  # (K, r, r)
+                if flip:
+                    sub = sub[:, ::-1, ::-1]
+                want = (g @ sub @ g.T).reshape(2, a * a)
+                got = u[:, 4 * c + 2 * p + q].T if flip else u[:, :, 4 * c + 2 * p + q].T
+                np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("r", [2, 4])
+@pytest.mark.parametrize(
+    "g_shape, spatial, top, left",
+    [((2, 3, 7, 6), (16, 15), 1, 1), ((1, 2, 5, 8), (9, 20), 0, 3), ((2, 1, 4, 4), (13, 12), 2, 0)],
+)
+def test_phases_stored_in_place_equal_the_merged_phases(r, g_shape, spatial, top, left):
+    rng = np.random.default_rng(9)
+    g, w = rng.standard_normal(g_shape), rng.standard_normal((g_shape[1], 2, 2 * r, 2 * r))
+    u = winograd_phases.transformed_taps(w, r, np.float64, flip=True)
+    rows, cols = g_shape[2] + r - 1, g_shape[3] + r - 1
+    kernels = winograd_strided._kernels(r)
+    phases = winograd_pipeline.run(
+        g, u, (r - 1, r - 1), (rows, cols), (1, 1), 3, transforms=kernels
+    )
+    want = _merge_phases(phases, top, left, spatial)
+    got = np.full((g_shape[0], 2, *spatial), np.nan)  # every cell a phase holds is written
+    got[:, :, 2 * rows - top :] = got[:, :, :, 2 * cols - left :] = 0
+    transforms = (kernels[0], PHASE_OUTPUT[r])
+    winograd_pipeline.run(g, u, (r - 1, r - 1), (rows, cols), (1, 1), 3, got, transforms,
+                          (top, left, rows, cols))  # fmt: skip
+    assert not np.isnan(got).any()
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)  # fastmath: sums may reorder
 
 
 @pytest.mark.parametrize("r", [4, 2])
@@ -217,13 +289,17 @@ def test_auto_keeps_gemm_for_many_input_channels():
     assert choose(layer).name == "gemm"
 
 
-def test_auto_uses_the_phases_for_the_dcgan_layer_gradients():
+def test_auto_uses_the_phases_for_every_pass_of_the_dcgan_layer():
     """4x4 stride 2, 64 -> 128 channels on 32 x 32 (the input gradient of the benchmark's
-    transposed layer): F(3x3, 2x2) on the phases does 2.25x fewer products than GEMM."""
+    transposed layer): F(3x3, 2x2) on the phases does 2.25x fewer products than GEMM. Its
+    adjoint (the transposed layer's forward) stores the phases into the grid in place."""
     layer = Problem((8, 64, 34, 34), (128, 64, 4, 4), (2, 2), (1, 1), 1, np.dtype("float32"))
     assert winograd_strided.multiplications(layer)["saving"] > 1.7  # overhanging tiles
     assert choose(layer).name == "winograd_s2"
     assert choose(layer, weight_grad=True).name == "winograd_s2"
+    g, w = np.zeros((8, 128, 16, 16), np.float32), np.zeros((128, 64, 4, 4), np.float32)
+    chosen, native = choose_transpose(g, w, (2, 2), (1, 1), 1, (34, 34))
+    assert chosen.name == "winograd_s2" and native
 
 
 @pytest.mark.parametrize(

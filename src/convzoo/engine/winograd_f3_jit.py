@@ -32,9 +32,14 @@ from __future__ import annotations
 import numpy as np
 
 from .winograd_jit import _OPTIONS, bt2, gather_grad, input_passes_f4, njit
-from .winograd_rows_jit import output_rows_f3, output_rows_f3r2
+from .winograd_rows_jit import (
+    output_phases_f3,
+    output_phases_f3r2,
+    output_rows_f3,
+    output_rows_f3r2,
+)
 
-__all__ = ["TRANSFORMS", "KERNELS", "PHASE_INPUT", "phase_taps"]
+__all__ = ["TRANSFORMS", "KERNELS", "PHASE_INPUT", "PHASE_OUTPUT", "phase_taps"]
 
 _A_T4 = [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 1]]
 _G4 = [
@@ -213,25 +218,24 @@ def grad_f3r2(g, row0, row1, th, d, dst, z):
 @njit(**_OPTIONS)
 def phase_taps(w, r, flip, taps):
     # taps (r*r, K, 4C) <- the phases' r x r sub-kernels of w (K, C, kh, kw): taps[i*r + j, k,
-    # 4c + 2a + b] = w[k, c, 2i + a, 2j + b] (zero past the kernel); with flip, those of the
-    # adjoint, (r*r, 4C, K), flipped: taps[i*r + j, 4c + 2a + b, k] = w[k, c, 2(r-1-i) + a, ...]
+    # 4c + 2p + q] = w[k, c, 2i + p, 2j + q] (zero past the kernel); with flip, those of the
+    # adjoint, flipped: w[k, c, 2(r-1-i) + p, 2(r-1-j) + q]. Stores follow taps' last axis,
+    # loads stay within one kernel's taps.
     k_out, c_in, kh, kw = w.shape
     for i in range(r):
         for j in range(r):
-            for phase in range(4):
-                ti = 2 * (r - 1 - i if flip else i) + phase // 2
-                tj = 2 * (r - 1 - j if flip else j) + phase % 2
-                inside = ti < kh and tj < kw
-                for k in range(k_out):  # one tap of every kernel: contiguous stores
-                    for c in range(c_in):
-                        value = w[k, c, ti, tj] if inside else 0.0
-                        if flip:
-                            taps[i * r + j, 4 * c + phase, k] = value
-                        else:
-                            taps[i * r + j, k, 4 * c + phase] = value
+            for k in range(k_out):
+                for c in range(c_in):
+                    for phase in range(4):
+                        ti = 2 * (r - 1 - i if flip else i) + phase // 2
+                        tj = 2 * (r - 1 - j if flip else j) + phase % 2
+                        inside = ti < kh and tj < kw
+                        taps[i * r + j, k, 4 * c + phase] = w[k, c, ti, tj] if inside else 0.0
 
 
 #: ``{r: (input, output, output-gradient)}`` kernels of F(3x3, r x r).
 KERNELS = {4: (input_f3r4, output_rows_f3, grad_f3r4), 2: (input_f3r2, output_rows_f3r2, grad_f3r2)}
 #: ``{r: input kernel}`` reading the four stride phases of a stride-2 layer's input in place.
 PHASE_INPUT = {4: input_s2r4, 2: input_s2r2}
+#: ``{r: output kernel}`` storing the phases' adjoint into the input grid.
+PHASE_OUTPUT = {4: output_phases_f3, 2: output_phases_f3r2}

@@ -116,7 +116,7 @@ def chunk_rows(rows: int, threads: int, most: int) -> int:
     return max(1, math.ceil(rows / (threads * per_thread)))
 
 
-def run(x, u, pad, out_shape, d, m, out=None, transforms=None):
+def run(x, u, pad, out_shape, d, m, out=None, transforms=None, store_args=()):
     """``y[n, k, o] = sum_{c, t} x[n, c, o - pad + d*t] w[k, c, t]``, cells of ``x`` outside
     it being zero, with ``u = transform_weights(w)``.
 
@@ -125,7 +125,9 @@ def run(x, u, pad, out_shape, d, m, out=None, transforms=None):
     into ``out`` if given. ``x`` and ``out`` may be strided views (rows of unit stride are
     read and written in place; :mod:`.winograd_3d` and :mod:`.winograd_1d` pass slices and
     overlapping views). ``transforms``, if given, replaces the ``(input, output)`` kernels
-    (:mod:`.winograd_1d_jit`'s for the nested 1-D layout).
+    (:mod:`.winograd_1d_jit`'s for the nested 1-D layout), and ``store_args`` are passed
+    to the output kernel after its usual arguments (:mod:`.winograd_strided`'s kernels that
+    store the stride phases into an input grid ``out``, of another shape, take its offsets).
     Chunks of tile rows go to threads; each runs transform, products and inverse transform
     on its chunk with single-threaded BLAS (:func:`.blas.single_threaded`).
 
@@ -171,7 +173,7 @@ def run(x, u, pad, out_shape, d, m, out=None, transforms=None):
             mm = m_buf[: a * a * k_out * tiles].reshape(a * a, k_out, tiles)
             input_transform(x, row0, row1, th, pad[0], dh, pad[1], dw, tw, v)
             np.matmul(u, v, out=mm)  # (a*a, K, C) @ (a*a, C, T) -> (a*a, K, T)
-            output_transform(mm, row0, row1, th, dh, dst, y)
+            output_transform(mm, row0, row1, th, dh, dst, y, *store_args)
 
     with blas.single_threaded():
         parallel_for(worker, min(threads, len(starts)))
@@ -201,7 +203,7 @@ def weight_grad_threads(a: int, c_out: int, c_in: int, itemsize: int) -> int:
     return max(1, min(threads, WEIGHT_GRAD_SUMS_BYTES // per_thread))
 
 
-def run_weight_grad(x, g, pad, d, m, transforms=None, g_matrix=None):
+def run_weight_grad(x, g, pad, d, m, transforms=None, g_matrix=None, channels=None):
     """``dW[k, c, t] = sum_o g[k, o] x[c, o - pad + d*t]`` (out-of-range ``x`` zero) by
     Winograd: ``(K, C, 3, 3)`` from ``x`` (N, C, H, W) and ``g`` (N, K, OH, OW). As in
     :func:`run`, ``x`` and ``g`` may be strided or overlapping views whose rows have unit
@@ -209,7 +211,9 @@ def run_weight_grad(x, g, pad, d, m, transforms=None, g_matrix=None):
     output-gradient kernels of :func:`.winograd_kernels.kernels` (same arguments; the
     nested 1-D kernels of :mod:`.winograd_1d_jit`, or those of another kernel size), and
     ``g_matrix`` the ``(a, r)`` matrix ``G`` of F(m x m, 3 x 3) (another kernel size
-    ``r``: the result is then ``(K, C, r, r)``).
+    ``r``: the result is then ``(K, C, r, r)``); ``channels``, if given, is the number of
+    channels the input kernel writes (``4C`` for :mod:`.winograd_strided`'s, which reads the
+    stride phases of ``x`` in place; the result is then ``(K, channels, r, r)``).
 
     Each thread accumulates its chunks' ``a*a`` products ``Z @ V^T`` in its own ``(a*a, K,
     C)`` sum; the sums are added and mapped back by ``G^T dU G`` (one product with
@@ -234,7 +238,7 @@ def run_weight_grad(x, g, pad, d, m, transforms=None, g_matrix=None):
         x = np.ascontiguousarray(x)
     if g.dtype != x.dtype or g.strides[-1] != g.itemsize:
         g = np.ascontiguousarray(g, dtype=x.dtype)
-    n, c_in, _, width = x.shape
+    n, c_in = x.shape[0], x.shape[1] if channels is None else channels
     a, k_out = gt.shape[0], g.shape[1]
     (oh, ow), (dh, dw) = g.shape[2:], d
     th, tw = tile_counts(oh, m, dh), tile_counts(ow, m, dw)

@@ -11,6 +11,12 @@ layer, 0.23 -> 0.15 ms on resnet3x3_64's chunks). Both tile sizes of 6x6 transfo
 share the loop: F(4x4, 3x3) (``m = 4``) and F(3x3, 4x4) (``m = 3``); so do the 4x4 tiles of
 F(3x3, 2x2) (:mod:`.winograd_f3_jit`).
 Separate kernels from ``output_f4`` so that each compiles in under 2 s.
+
+The phases' adjoint of :mod:`.winograd_strided` (a stride-2 layer's input gradient, or a
+stride-2 transposed convolution) computes the four stride phases of each channel; its output
+kernels (``output_phases_*``) store each phase row straight into its cells of the input grid
+(every other cell of a row), so the phases are never written out and merged (0.3-0.6 ms
+saved on the benchmark's 4x4 transposed layer, whose phase rows hold 6 tiles).
 """
 
 from __future__ import annotations
@@ -19,7 +25,13 @@ import numpy as np
 
 from .winograd_jit import _OPTIONS, at4, njit
 
-__all__ = ["output_rows_f4", "output_rows_f3", "output_rows_f3r2"]
+__all__ = [
+    "output_rows_f4",
+    "output_rows_f3",
+    "output_rows_f3r2",
+    "output_phases_f3",
+    "output_phases_f3r2",
+]
 
 
 @njit(inline="always", **_OPTIONS)
@@ -100,14 +112,7 @@ def store_rows(mm, row0, row1, th, tw, y, m, a):
     half = np.empty((m, a, n), dtype=y.dtype)  # A^T applied along i: [i, s, tile]
     mf, hf = mm.ravel(), half.ravel()
     for k in range(k_out):
-        for s in range(a):  # along i: mm [r*a + s, k, t] -> half [i, s, t]
-            at = (s * k_out + k) * n
-            if m == 4:
-                at4(mf, at, 6 * k_out * n, hf, s * n, 6 * n, n)
-            elif a == 6:
-                at3(mf, at, 6 * k_out * n, hf, s * n, 6 * n, n)
-            else:
-                at3r2(mf, at, 4 * k_out * n, hf, s * n, 4 * n, n)
+        half_rows(mf, k, k_out, n, hf, m, a)
         for row in range(row0, row1):  # along j, stored in place: half [i, s, t] -> y
             b, ty = row // th, row % th
             base = (row - row0) * tw
@@ -126,6 +131,63 @@ def store_rows(mm, row0, row1, th, tw, y, m, a):
                     row_f3(p0, p1, p2, p3, p4, p5, target, inside, tw, ow)
 
 
+@njit(inline="always", **_OPTIONS)
+def half_rows(mf, k, k_out, n, hf, m, a):
+    # A^T along i of channel k's tiles: mm [r*a + s, k, t] -> half [i, s, t]
+    for s in range(a):
+        at = (s * k_out + k) * n
+        if m == 4:
+            at4(mf, at, 6 * k_out * n, hf, s * n, 6 * n, n)
+        elif a == 6:
+            at3(mf, at, 6 * k_out * n, hf, s * n, 6 * n, n)
+        else:
+            at3r2(mf, at, 4 * k_out * n, hf, s * n, 4 * n, n)
+
+
+@njit(inline="always", **_OPTIONS)
+def tile_row(hf, at, n, t, a):
+    # the 3 output cells (A^T p) of tile t's row, p = hf[at + s*n + t] for s < a
+    p0, p1, p2, p3 = hf[at + t], hf[at + n + t], hf[at + 2 * n + t], hf[at + 3 * n + t]
+    if a == 4:  # F(3x3, 2x2)
+        s12 = p1 + p2
+        return p0 + s12, p1 - p2, s12 - p3
+    p4, p5 = hf[at + 4 * n + t], hf[at + 5 * n + t]  # F(3x3, 4x4)
+    s12, d12, s34, d34 = p1 + p2, p1 - p2, p3 + p4, p3 - p4
+    return p0 + s12 + s34, d12 + 2 * d34, s12 + 4 * s34 + p5
+
+
+@njit(inline="always", **_OPTIONS)
+def store_phase_rows(mm, row0, row1, th, tw, y, a, top, left, rows, cols):
+    # y (N, C, H, W) <- A^T M A of F(3x3, r x r) on the phases (rows x cols planes, channel
+    # 4c + 2p + q) for tile rows [row0, row1): phase cell (i, j) of channel 4c + 2p + q is
+    # y[c, 2i + p - top, 2j + q - left] (cells outside y are dropped)
+    n, k_out, height, width = (row1 - row0) * tw, mm.shape[1], y.shape[2], y.shape[3]
+    half = np.empty((3, a, n), dtype=y.dtype)
+    mf, hf = mm.ravel(), half.ravel()
+    for k in range(k_out):
+        c, p, q = k // 4, (k // 2) % 2, k % 2
+        j0 = max(0, (left - q + 1) // 2)  # phase columns whose cell is in y: [j0, j1)
+        j1 = min(cols, (width - 1 + left - q) // 2 + 1)
+        half_rows(mf, k, k_out, n, hf, 3, a)
+        for row in range(row0, row1):
+            b, ty = row // th, row % th
+            base = (row - row0) * tw
+            for i in range(min(3, rows - 3 * ty)):
+                target_row = 2 * (3 * ty + i) + p - top
+                if target_row < 0 or target_row >= height:
+                    continue
+                target, at = y[b, c, target_row], i * a * n + base
+                for t in range(tw):  # phase columns 3t, 3t + 1, 3t + 2: cells 2 apart
+                    v0, v1, v2 = tile_row(hf, at, n, t, a)
+                    j = 3 * t
+                    if j0 <= j < j1:
+                        target[2 * j + q - left] = v0
+                    if j0 <= j + 1 < j1:
+                        target[2 * j + 2 + q - left] = v1
+                    if j0 <= j + 2 < j1:
+                        target[2 * j + 4 + q - left] = v2
+
+
 @njit(**_OPTIONS)
 def output_rows_f4(mm, row0, row1, th, d, dst, y):
     # output_f4's result when there is no dilation (d == 1, dst[j, t] == 4t + j)
@@ -142,3 +204,15 @@ def output_rows_f3(mm, row0, row1, th, d, dst, y):
 def output_rows_f3r2(mm, row0, row1, th, d, dst, y):
     # y (N, K, OH, OW) <- A^T M A of F(3x3, 2x2) for tile rows [row0, row1), no dilation
     store_rows(mm, row0, row1, th, dst.shape[1], y, 3, 4)
+
+
+@njit(**_OPTIONS)
+def output_phases_f3(mm, row0, row1, th, d, dst, y, top, left, rows, cols):
+    # the phases' F(3x3, 4x4) output stored into the input grid y (store_phase_rows)
+    store_phase_rows(mm, row0, row1, th, dst.shape[1], y, 6, top, left, rows, cols)
+
+
+@njit(**_OPTIONS)
+def output_phases_f3r2(mm, row0, row1, th, d, dst, y, top, left, rows, cols):
+    # the phases' F(3x3, 2x2) output stored into the input grid y (store_phase_rows)
+    store_phase_rows(mm, row0, row1, th, dst.shape[1], y, 4, top, left, rows, cols)

@@ -18,11 +18,10 @@ to ``12 * 36 / 9 = 48`` per output (2.9x fewer; the 4x4 sub-kernels carry 15 zer
 64); for a 4x4 stride-2 layer (DCGAN) from ``16 C`` to ``4C * 16 / 9`` (2.25x fewer).
 
 Gradients reuse the same pipeline: the input gradient is the stride-1 adjoint over the
-phases (the flipped, channel-swapped ``W'``), merged back into the input grid; the weight
-gradient is Winograd's adjoint on the phases (``G^T dU G``), whose taps are put back into
-the kernel. The forward's input transform reads the phases in place; the weight gradient
-copies them out once (``4C`` planes of ``(OH + r - 1) x (OW + r - 1)``: about the input's
-size, :mod:`.winograd_phases`).
+phases (the flipped, channel-swapped ``W'``), whose output kernel stores each phase cell into
+its cell of the input grid; the weight gradient is Winograd's adjoint on the phases (``G^T dU
+G``), whose taps are put back into the kernel. No pass copies the phases: the input
+transforms of the forward pass and of the weight gradient read them in place.
 
 References
 ----------
@@ -40,7 +39,7 @@ import numpy as np
 from ..shapes import conv_length
 from . import winograd_pipeline
 from .winograd import WEIGHT_CELL_COST
-from .winograd_phases import g_matrix, merge_phases, split_phases, transformed_taps
+from .winograd_phases import g_matrix, transformed_taps
 
 __all__ = [
     "sub_taps",
@@ -66,11 +65,10 @@ KERNEL_SIZES = range(4, 9)
 #: AMD EPYC, float32; :mod:`.winograd`'s constants are those of its F(4x4, 3x3) kernels): a
 #: transformed input cell (gather from the phases or a padded grid, two passes of ``B^T``),
 #: a transformed product cell of the output (``A^T``, stored in place) and of the output
-#: gradient (``A``); and a phase cell of the split (NumPy's strided copy: 0.6 ms for the
-#: stem's 1.3 million) and of the merge back into the input grid (strided stores: 1.0 ms for
-#: 0.6 million on the 4x4 layer of the benchmark).
-INPUT_CELL_COST, OUTPUT_CELL_COST, GRAD_CELL_COST = 34, 10, 14
-SPLIT_CELL_COST, MERGE_CELL_COST = 44, 165
+#: gradient (``A``); a product cell of the adjoint's output stored into the input grid
+#: (``A^T``, then every other cell of a row: 0.36 ms for 0.59 million on one thread, on the
+#: 4x4 layer of the benchmark, whose phase rows hold 6 tiles).
+INPUT_CELL_COST, OUTPUT_CELL_COST, GRAD_CELL_COST, PHASE_STORE_CELL_COST = 34, 10, 14, 60
 
 
 def supports(problem) -> bool:
@@ -153,12 +151,6 @@ def _pipeline_cost(c_in: int, c_out: int, tiles: int, out_cell: float, r: int) -
     return products + transforms + WEIGHT_CELL_COST * a2 * c_out * c_in
 
 
-def _phase_cells(problem) -> int:
-    oh, ow = problem.output_spatial
-    c_in, r = 4 * problem.weight_shape[1], sub_taps(problem.weight_shape[2:])
-    return problem.input_shape[0] * c_in * (oh + r - 1) * (ow + r - 1)
-
-
 def cost(problem) -> float:
     """Estimated time of :func:`correlate` in units of one multiply-add at BLAS peak (those
     of :func:`.gemm.cost` and :func:`.winograd.cost`): Winograd's products and transforms on
@@ -181,7 +173,7 @@ def cost(problem) -> float:
 def transpose_cost(problem) -> float:
     """Estimated time of :func:`transpose` for the forward ``problem``: the phases' adjoint,
     a full F(3x3, r x r) correlation from ``K`` to ``4C`` channels on ``(OH + r - 1) x (OW +
-    r - 1)`` cells, and the merge into the input grid. With many output channels and few input ones
+    r - 1)`` cells, stored into the input grid. With many output channels and few input ones
     (a stem) its input transform dominates, and GEMM's col2im is cheaper.
 
     Examples
@@ -197,14 +189,13 @@ def transpose_cost(problem) -> float:
     r = sub_taps(problem.weight_shape[2:])
     tiles = problem.input_shape[0] * math.ceil((oh + r - 1) / TILE) * math.ceil((ow + r - 1) / TILE)
     c_out, c_in = problem.weight_shape[0], 4 * problem.weight_shape[1]
-    adjoint = _pipeline_cost(c_out, c_in, tiles, OUTPUT_CELL_COST, r)
-    return adjoint + MERGE_CELL_COST * _phase_cells(problem)
+    return _pipeline_cost(c_out, c_in, tiles, PHASE_STORE_CELL_COST, r)
 
 
 def weight_grad_cost(problem) -> float:
-    """Estimated time of :func:`weight_grad`: the phase split, the input and output-gradient
-    transforms and the products summed over tiles; infinite when even one thread's sums of
-    the products would pass :data:`.winograd_pipeline.WEIGHT_GRAD_SUMS_BYTES`.
+    """Estimated time of :func:`weight_grad`: the input (phases read in place) and
+    output-gradient transforms and the products summed over tiles; infinite when even one
+    thread's sums of the products would pass :data:`.winograd_pipeline.WEIGHT_GRAD_SUMS_BYTES`.
 
     Examples
     --------
@@ -220,8 +211,7 @@ def weight_grad_cost(problem) -> float:
     a = TILE + r - 1
     if 2 * a * a * c_out * c_in * problem.dtype.itemsize > winograd_pipeline.WEIGHT_GRAD_SUMS_BYTES:
         return math.inf  # even one thread's (a*a, K, 4C) sums would pass the memory bound
-    gradient = _pipeline_cost(c_in, c_out, _tiles(problem), GRAD_CELL_COST, r)
-    return gradient + SPLIT_CELL_COST * _phase_cells(problem)
+    return _pipeline_cost(c_in, c_out, _tiles(problem), GRAD_CELL_COST, r)
 
 
 def _kernels(r: int, gradient: bool = False):
@@ -256,7 +246,7 @@ def correlate(xp, w, stride=(2, 2), dilation=(1, 1), groups=1):
 
 def unpadded(x, w, stride, dilation, groups, padding):
     """:func:`correlate` of ``x`` zero-padded by ``padding`` ``((top, bottom), (left,
-    right))``; the padding goes into the phase split (no padded copy).
+    right))``; the input kernel reads the phases of ``x`` in place (no padded copy).
 
     Examples
     --------
@@ -295,7 +285,8 @@ def transpose(g, w, stride, dilation, groups, full_spatial):
 def unpadded_transpose(g, w, stride, dilation, groups, padding, spatial):
     """Gradient of :func:`unpadded` in its (unpadded) input, ``(N, C_in, *spatial)``: the
     phases' stride-1 adjoint (a full correlation of ``g`` with the flipped, channel-swapped
-    sub-kernels), merged back into the input grid.
+    sub-kernels), whose output kernel stores each phase cell into its cell of the input
+    grid (no phase planes written and merged).
 
     Examples
     --------
@@ -308,11 +299,18 @@ def unpadded_transpose(g, w, stride, dilation, groups, padding, spatial):
     oh, ow = g.shape[2:]
     if g.dtype != w.dtype:
         g = g.astype(np.result_type(g, w))
+    from .winograd_f3_jit import PHASE_OUTPUT
+
     r = sub_taps(w.shape[2:])
     u = transformed_taps(w, r, g.dtype, flip=True)
-    shape, pad = (oh + r - 1, ow + r - 1), (r - 1, r - 1)
-    phases = winograd_pipeline.run(g, u, pad, shape, (1, 1), TILE, transforms=_kernels(r))
-    return merge_phases(phases, padding[0][0], padding[1][0], spatial)
+    (rows, cols), (top, left) = (oh + r - 1, ow + r - 1), (padding[0][0], padding[1][0])
+    dx = np.empty((g.shape[0], w.shape[1], *spatial), dtype=g.dtype)
+    dx[:, :, max(0, 2 * rows - top) :] = 0  # cells past every phase cell (no window holds them)
+    dx[:, :, :, max(0, 2 * cols - left) :] = 0
+    transforms = (_kernels(r)[0], PHASE_OUTPUT[r])  # the phases stored into dx in place
+    return winograd_pipeline.run(
+        g, u, (r - 1, r - 1), (rows, cols), (1, 1), TILE, dx, transforms, (top, left, rows, cols)
+    )
 
 
 def weight_grad(xp, g, kernel, stride, dilation, groups):
@@ -342,19 +340,15 @@ def unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding):
     >>> np.round(dw[0, 0, 0], 9).tolist()  # cells of x each tap of row 0 meets
     [4.0, 6.0, 6.0, 8.0, 8.0, 6.0, 6.0]
     """
-    oh, ow = g.shape[2:]
+    from .winograd_f3_jit import PHASE_INPUT
+
     r = sub_taps(kernel)
-    phases = split_phases(x, padding[0][0], padding[1][0], oh + r - 1, ow + r - 1)
     if g.dtype != x.dtype:
         g = g.astype(x.dtype)
+    transforms = (PHASE_INPUT[r], _kernels(r, gradient=True)[1])  # the phases read in place
+    pad = (padding[0][0], padding[1][0])
     dw_r = winograd_pipeline.run_weight_grad(
-        phases,
-        g,
-        (0, 0),
-        (1, 1),
-        TILE,
-        transforms=_kernels(r, gradient=True),
-        g_matrix=g_matrix(r),
+        x, g, pad, (1, 1), TILE, transforms, g_matrix(r), channels=4 * x.shape[1]
     )
     k_out, c4 = dw_r.shape[:2]
     # (K, C, a, b, i, j) -> (K, C, 2i + a, 2j + b), cut to the kernel
