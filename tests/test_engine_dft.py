@@ -191,20 +191,38 @@ def test_dft_workspace_is_bounded_by_its_budget(monkeypatch):
     assert chunked < x.nbytes + 5 * 2**20
 
 
-def test_dft_weight_block_is_the_real_form_of_the_conjugate_spectrum(dft_kernels):
-    """Per bin, ``[[A, -S], [S, A]] @ [Re x; Im x]`` is ``conj(W) X`` with ``W = A - iS``
-    the DFT of the taps: the complex arithmetic the real block stands for (numba and
-    NumPy)."""
+def test_dft_weight_block_holds_gauss_operands_of_the_conjugate_spectrum(dft_kernels):
+    """Per bin, Gauss's three products of ``A + S``, ``A``, ``S`` with ``c``, ``d - c``, ``c +
+    d`` give ``conj(W) X`` (real part ``k1 - k3``, imaginary ``k1 + k2``) with ``W = A - iS``
+    the DFT of the taps and ``X = c + id``: the complex arithmetic the real products stand
+    for (numba and NumPy)."""
     rng = np.random.default_rng(7)
     w = rng.standard_normal((3, 4, 5))
     angle = rng.uniform(0, 2 * np.pi, (6, 5))
     block = dft_blocks.weight_block(w, np.cos(angle), np.sin(angle), "test_block")
+    assert block.shape == (18, 3, 4)
     spectrum = np.einsum("oct,bt->boc", w, np.exp(-1j * angle))  # W = A - iS
     x = rng.standard_normal((6, 4)) + 1j * rng.standard_normal((6, 4))
     want = np.einsum("boc,bc->bo", np.conj(spectrum), x)
-    got = np.einsum("bij,bj->bi", block, np.concatenate([x.real, x.imag], axis=1))
-    np.testing.assert_allclose(got[:, :3] + 1j * got[:, 3:], want, atol=1e-12)
+    c, d = x.real, x.imag
+    k1, k2, k3 = (np.einsum("boc,bc->bo", block[i::3], v) for i, v in enumerate([c, d - c, c + d]))
+    np.testing.assert_allclose((k1 - k3) + 1j * (k1 + k2), want, atol=1e-12)
     scratch.release()
+
+
+def test_gauss_transform_matrices_compute_a_cyclic_correlation():
+    """``gauss_inverse @ (left * right)`` with the Gauss spectra of the taps (``left``) and
+    of a row (``right``) is the row's cyclic correlation with the taps, odd and even
+    lengths."""
+    rng = np.random.default_rng(3)
+    for length in (7, 8):
+        x, w = rng.standard_normal(length), rng.standard_normal(length)
+        bins, positions = length // 2 + 1, np.arange(length)
+        right = dft_blocks.gauss_spectra(bins, positions, length, "float64") @ x
+        left = dft_blocks.gauss_spectra(bins, positions, length, "float64", left=True) @ w
+        y = dft_blocks.gauss_inverse(bins, positions, length, "float64") @ (left * right)
+        want = [x @ np.roll(w, s) for s in range(length)]
+        np.testing.assert_allclose(y, want, atol=1e-12)
 
 
 def test_dft_permuted_copy_any_view(dft_kernels):

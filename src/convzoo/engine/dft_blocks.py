@@ -1,12 +1,16 @@
 """The DFT algorithm's building blocks (:mod:`.dft`): the transform matrices, the weights'
-complex blocks and the copies between layouts.
+spectra and the copies between layouts.
 
 :func:`spectrum_matrix` and :func:`inverse_matrix` are the real forms of the forward and
-inverse DFT along the kernel's axis; :func:`weight_block` is, per frequency bin, the real
-``(2 C_out, 2 C_in)`` form of the complex product with the weights' conjugate spectrum;
-:func:`permuted_copy` moves arrays between NCHW and the kernel-axis-first layout. The last
-two run as numba kernels on the engine's threads (:mod:`.dft_kernels`) and fall back to
-NumPy without numba (:func:`kernels` returns ``None``).
+inverse DFT along the kernel's axis. Per frequency bin the channels mix through complex
+products, each done with Gauss's three real products instead of four: for ``(a + ib)(c +
+id)``, ``k1 = (a + b) c``, ``k2 = a (d - c)``, ``k3 = b (c + d)``, real part ``k1 - k3``,
+imaginary part ``k1 + k2``. The sums and differences of real and imaginary parts fold into
+the transform matrices (:func:`gauss_spectra`, :func:`gauss_inverse`) and the weights'
+spectra (:func:`weight_block`), so the three products per bin are plain matrix products.
+:func:`permuted_copy` moves arrays between NCHW and the kernel-axis-first layout, as a
+numba kernel on the engine's threads (:mod:`.dft_kernels`), or NumPy without numba
+(:func:`kernels` returns ``None``).
 """
 
 from __future__ import annotations
@@ -16,7 +20,15 @@ import numpy as np
 from .parallel import parallel_for
 from .scratch import scratch
 
-__all__ = ["inverse_matrix", "kernels", "permuted_copy", "spectrum_matrix", "weight_block"]
+__all__ = [
+    "gauss_inverse",
+    "gauss_spectra",
+    "inverse_matrix",
+    "kernels",
+    "permuted_copy",
+    "spectrum_matrix",
+    "weight_block",
+]
 
 
 def spectrum_matrix(bins, positions, length, dtype):
@@ -54,12 +66,50 @@ def inverse_matrix(bins, positions, length, dtype):
     return pair.reshape(len(positions), 2 * bins).astype(dtype)
 
 
+def gauss_spectra(bins, positions, length, dtype, left=False):
+    """``(3B, n)``: per bin the three operands of Gauss's product built from the spectrum ``X
+    = c + id`` (:func:`spectrum_matrix`'s rows): ``c``, ``d - c``, ``c + d``; with ``left``,
+    those of the left factor ``conj(G) = a + ib`` (``a = Re G``, ``b = -Im G``): ``a + b``,
+    ``a``, ``b``.
+
+    Examples
+    --------
+    >>> gauss_spectra(1, [0, 1], 2, "float64").tolist()  # bin 0: c = x0 + x1, d = 0
+    [[1.0, 1.0], [-1.0, -1.0], [1.0, 1.0]]
+    """
+    pair = spectrum_matrix(bins, positions, length, dtype).reshape(bins, 2, -1)
+    re, im = pair[:, 0], pair[:, 1]
+    parts = [re - im, re, -im] if left else [re, im - re, re + im]
+    return np.stack(parts, axis=1).reshape(3 * bins, -1)
+
+
+def gauss_inverse(bins, positions, length, dtype):
+    """``(n, 3B)``: :func:`inverse_matrix` applied to the real and imaginary parts ``k1 - k3``
+    and ``k1 + k2`` of Gauss's products ``(k1, k2, k3)`` per bin.
+
+    Examples
+    --------
+    A product of spectra through the three Gauss operands is a cyclic correlation:
+
+    >>> import numpy as np
+    >>> x, w = np.array([1.0, 2.0, 0.0, -1.0]), np.array([1.0, -1.0, 0.0, 0.0])
+    >>> right = gauss_spectra(3, np.arange(4), 4, "float64") @ x  # (c, d - c, c + d)
+    >>> left = gauss_spectra(3, np.arange(4), 4, "float64", left=True) @ w  # conj(W)
+    >>> y = gauss_inverse(3, np.arange(4), 4, "float64") @ (left * right)
+    >>> y.round(6).tolist(), [float(x @ np.roll(w, s)) for s in range(4)]
+    ([-1.0, 2.0, 1.0, -2.0], [-1.0, 2.0, 1.0, -2.0])
+    """
+    pair = inverse_matrix(bins, positions, length, dtype).reshape(len(positions), bins, 2)
+    re, im = pair[..., 0], pair[..., 1]
+    return np.stack([re + im, im, -re], axis=2).reshape(len(positions), 3 * bins)
+
+
 def kernels():
     """The numba kernels (:mod:`.dft_kernels`), or ``None`` without numba (NumPy instead).
 
     Examples
     --------
-    >>> kernels() is None or hasattr(kernels(), "weight_block")
+    >>> kernels() is None or hasattr(kernels(), "permuted_copy")
     True
     """
     try:
@@ -89,29 +139,26 @@ def permuted_copy(dst, src):
 
 
 def weight_block(w, cos_t, sin_t, name):
-    """``(B, 2 C_out, 2 C_in)``: per bin ``[[A, -S], [S, A]]`` with ``A + iS`` the conjugate
-    spectrum of the weights ``w`` (C_out, C_in, k) at the bins of ``cos_t``, ``sin_t``
-    (B, k), the real form of the complex product (into scratch ``name``).
+    """``(3B, C_out, C_in)``: per bin Gauss's three left operands ``A + S``, ``A``, ``S``,
+    with ``A + iS`` the conjugate spectrum of the weights ``w`` (C_out, C_in, k) at the bins
+    of ``cos_t``, ``sin_t`` (B, k), into scratch ``name``: one product of a ``(3B, k)``
+    matrix with the ``(k, C_out C_in)`` taps.
 
     Examples
     --------
-    One tap of weight 2 at angle 0 (cos 1, sin 0): ``A = 2``, ``S = 0``:
+    Taps 1 and 2 at angles 0 and pi/2 (cos 1, 0; sin 0, 1): ``A = 1``, ``S = 2``:
 
     >>> import numpy as np
-    >>> weight_block(np.full((1, 1, 1), 2.0), np.ones((1, 1)), np.zeros((1, 1)), "doc")[0]
-    array([[ 2., -0.],
-           [ 0.,  2.]])
+    >>> block = weight_block(np.array([[[1.0, 2.0]]]), np.array([[1.0, 0.0]]),
+    ...                      np.array([[0.0, 1.0]]), "doc")
+    >>> block[:, 0, 0].round(6).tolist()
+    [3.0, 1.0, 2.0]
     """
-    c_out, c_in = w.shape[:2]
-    block = scratch(name, (cos_t.shape[0], 2 * c_out, 2 * c_in), w.dtype)
-    numba_kernels = kernels()
-    if numba_kernels is not None:
-        parallel_for(numba_kernels.weight_block, c_out, w, cos_t, sin_t, block)
-        return block
-    flat = w.reshape(c_out * c_in, -1).T  # (k, C_out*C_in)
-    real = (cos_t @ flat).reshape(-1, c_out, c_in)
-    imag = (sin_t @ flat).reshape(-1, c_out, c_in)
-    block[:, :c_out, :c_in], block[:, c_out:, c_in:] = real, real
-    block[:, c_out:, :c_in] = imag
-    np.negative(imag, out=block[:, :c_out, c_in:])
+    c_out, c_in, taps = w.shape
+    bins = cos_t.shape[0]
+    block = scratch(name, (3 * bins, c_out, c_in), w.dtype)
+    left = np.stack([cos_t + sin_t, cos_t, sin_t], axis=1).reshape(3 * bins, taps)
+    np.matmul(
+        left.astype(w.dtype), w.reshape(c_out * c_in, taps).T, out=block.reshape(3 * bins, -1)
+    )
     return block
