@@ -223,10 +223,18 @@ def transpose_unpadded(g, w, stride, dilation, groups, padding, spatial):
             for r, (lo, _), n, len_g in zip(reach, padding, spatial, g.shape[2:], strict=True)
         )
         return correlate_unpadded(g, flipped, stride, dilation, groups, pads)
+    from . import depthwise3x3_grad  # numba, like the other kernels
+
     g4 = np.ascontiguousarray(_as_2d(g))
     w4 = np.ascontiguousarray(_as_2d(w.astype(g.dtype, copy=False)))
     (sh, sw), (dh, dw), (ph, pw) = _pairs(stride), _pairs(dilation), _pads(padding)
-    x = np.zeros((g4.shape[0], w.shape[1] * groups, *_pairs(spatial)), dtype=g.dtype)
+    shape = (g4.shape[0], w.shape[1] * groups, *_pairs(spatial))
+    if depthwise3x3_grad.supports(w4.shape[2:], (sh, sw), (dh, dw), (ph, pw), w.shape[1],
+                                  per_group):  # fmt: skip
+        x = np.empty(shape, dtype=g.dtype)  # every cell written once
+        parallel_for(depthwise3x3_grad.stride2_3x3_transpose, x.shape[0] * x.shape[1], g4, w4, x)
+        return x[:, :, 0] if one_d else x
+    x = np.zeros(shape, dtype=g.dtype)
     hq, wq, offsets = _layout(g4.shape[2:], w4.shape[2:], (sh, sw), (dh, dw))
     parallel_for(_kernels().flat_transpose, g4.shape[0] * groups, g4, w4, sh, sw, dh, dw, ph,
                  pw, per_group, x, offsets, hq, wq)  # fmt: skip
@@ -257,6 +265,8 @@ def weight_grad_unpadded(x, g, kernel, stride, dilation, groups, padding):
     >>> gw.tolist()          # tap t sees x[q + t - 1] for q = 0, 1, 2
     [[[1.0, 3.0, 3.0]]]
     """
+    from . import depthwise3x3_grad  # numba, like the other kernels
+
     one_d = x.ndim == 3
     x4 = np.ascontiguousarray(_as_2d(x))
     g4 = np.ascontiguousarray(_as_2d(g.astype(x.dtype, copy=False)))
@@ -265,6 +275,10 @@ def weight_grad_unpadded(x, g, kernel, stride, dilation, groups, padding):
     per_group = g.shape[1] // groups
     out = np.empty((g.shape[1], x.shape[1] // groups, kh, kw), dtype=x.dtype)
     (ph, pw) = _pads(padding)
+    if depthwise3x3_grad.supports((kh, kw), (sh, sw), (dh, dw), (ph, pw), out.shape[1], 1):
+        parallel_for(depthwise3x3_grad.stride2_3x3_weight_grad, out.shape[0], x4, g4, per_group,
+                     out)  # fmt: skip
+        return out[:, :, 0] if one_d else out
     hq, wq, offsets = _layout(g4.shape[2:], (kh, kw), (sh, sw), (dh, dw))
     # jobs: (group, block of its output channels); whole groups unless too few to share out
     blocks = 1 if groups >= num_threads() else min(per_group, num_threads())
