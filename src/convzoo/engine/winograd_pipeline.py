@@ -25,6 +25,7 @@ from .winograd_kernels import kernels, target_columns
 
 __all__ = [
     "WORKSPACE_BYTES",
+    "SHARED_U_BYTES",
     "transform_weights",
     "threaded_matmul",
     "tile_counts",
@@ -158,26 +159,72 @@ def run(x, u, pad, out_shape, d, m, out=None, transforms=None, store_args=()):
     threads = num_threads() if blas.threads_available() else 1
     step = chunk_rows(rows, threads, max(WORKSPACE_BYTES // row_bytes, -(-MIN_TILES // tw)))
     starts = list(range(0, rows, step))
+
+    def buffers(row0):
+        tiles = (min(rows, row0 + step) - row0) * tw
+        v = np.empty((a * a, c_in, tiles), dtype=x.dtype)
+        return v, np.empty((a * a, k_out, tiles), dtype=x.dtype)
+
+    def transform_in(row0, v):
+        input_transform(x, row0, min(rows, row0 + step), th, pad[0], dh, pad[1], dw, tw, v)
+
+    def transform_out(row0, mm):
+        output_transform(mm, row0, min(rows, row0 + step), th, dh, dst, y, *store_args)
+
+    if threads > 1 and len(starts) > 1 and u.nbytes > SHARED_U_BYTES:
+        with blas.single_threaded():
+            _in_rounds(u, starts, threads, buffers, transform_in, transform_out)
+        return y
     claim = itertools.count()  # next chunk to take (dynamic: threads may run unevenly)
 
     def worker(first, last):
-        v_buf = np.empty(a * a * c_in * step * tw, dtype=x.dtype)
-        m_buf = np.empty(a * a * k_out * step * tw, dtype=x.dtype)
+        v_buf, m_buf = (b.ravel() for b in buffers(0))
         for index in claim:
             if index >= len(starts):
                 return
             row0 = starts[index]
-            row1 = min(rows, row0 + step)
-            tiles = (row1 - row0) * tw
+            tiles = (min(rows, row0 + step) - row0) * tw
             v = v_buf[: a * a * c_in * tiles].reshape(a * a, c_in, tiles)
             mm = m_buf[: a * a * k_out * tiles].reshape(a * a, k_out, tiles)
-            input_transform(x, row0, row1, th, pad[0], dh, pad[1], dw, tw, v)
+            transform_in(row0, v)
             np.matmul(u, v, out=mm)  # (a*a, K, C) @ (a*a, C, T) -> (a*a, K, T)
-            output_transform(mm, row0, row1, th, dh, dst, y, *store_args)
+            transform_out(row0, mm)
 
     with blas.single_threaded():
         parallel_for(worker, min(threads, len(starts)))
     return y
+
+
+#: Transformed weights ``U`` larger than this (bytes) are not streamed by every chunk: the
+#: chunks go in rounds of one per thread, whose products the threads share by transformed
+#: cell, each ``(K, C)`` matrix of ``U`` read once per round (:func:`_in_rounds`; on
+#: resnet3x3_256, 9.4 MB of ``U``: 5.9 -> 5.4 ms). Smaller ``U`` stay in each core's cache.
+SHARED_U_BYTES = 4 * 2**20
+
+
+def _in_rounds(u, starts, threads, buffers, transform_in, transform_out):
+    """:func:`run`'s chunks in rounds of one per thread: the threads transform their chunks'
+    input tiles, then share the round's products by transformed cell (each ``U[xi]`` read
+    once for all the round's chunks), then transform their chunks' products back."""
+
+    def inputs(start, stop, work):
+        for row0, v, _ in work[start:stop]:
+            transform_in(row0, v)
+
+    def products(start, stop, work):
+        for xi in range(start, stop):
+            for _, v, mm in work:
+                np.matmul(u[xi], v[xi], out=mm[xi])
+
+    def outputs(start, stop, work):
+        for row0, _, mm in work[start:stop]:
+            transform_out(row0, mm)
+
+    for first in range(0, len(starts), threads):
+        work = [(row0, *buffers(row0)) for row0 in starts[first : first + threads]]
+        parallel_for(inputs, len(work), work)
+        parallel_for(products, u.shape[0], work)
+        parallel_for(outputs, len(work), work)
 
 
 #: Workspace per chunk and thread for the weight gradient (bytes): ``Z`` and ``V`` of a chunk;
