@@ -16,7 +16,8 @@ need neither copy:
   rows, a contiguous loop per output row.
 
 Measured on the suite's 128-channel 56x56 layers (8 images, 2 threads): stride 1 from 1.7
-to 0.85-0.95 ms, stride 2 from 0.96 to 0.67-0.74 ms.
+to 0.85-0.95 ms, stride 2 from 0.96 to 0.67-0.74 ms, then 0.55-0.6 ms with the
+de-interleaving in one loop per plane (1.03 -> 0.87 µs per plane on one thread).
 """
 
 from __future__ import annotations
@@ -113,7 +114,8 @@ def stride2_3x3(start, stop, x, w, ph, row0, y, per_group):
     (0, 1, 2)``. Each input row of the plane is split once into its even and odd columns
     (one de-interleaving pass); then every output row is one contiguous loop (column ``c``
     reads odd ``c - 1``, even ``c`` and odd ``c``; rows in the padding read zeros), column 0
-    and any column reading past the right edge apart.
+    and any column reading past the right edge apart. With an even width the band's rows
+    are de-interleaved in one loop (a loop per row cost more in its setup than its work).
 
     Examples
     --------
@@ -137,11 +139,20 @@ def stride2_3x3(start, stop, x, w, ph, row0, y, per_group):
     for job in range(start, stop):
         b, o = job // c_out, job % c_out
         src, dst, k = x[b, o // per_group], y[b, o], w[o, 0]
-        for h in range(max(0, first_in), min(height, first_in + span)):
-            row, e, d = src[h], even[h - first_in], odd[h - first_in]
-            for c in range(np.uint64(half)):
-                e[c] = row[c + c]
-                d[c] = row[c + c + one]
+        h0, h1 = max(0, first_in), min(height, first_in + span)
+        if width % 2 == 0:  # the band's rows are one run of (even, odd) pairs: one loop
+            flat, at = src.reshape(-1), np.uint64(h0 * width)
+            e, d = even.reshape(-1), odd.reshape(-1)
+            to = np.uint64((h0 - first_in) * half)
+            for c in range(np.uint64((h1 - h0) * half)):
+                e[to + c] = flat[at + c + c]
+                d[to + c] = flat[at + c + c + one]
+        else:
+            for h in range(h0, h1):
+                row, e, d = src[h], even[h - first_in], odd[h - first_in]
+                for c in range(np.uint64(half)):
+                    e[c] = row[c + c]
+                    d[c] = row[c + c + one]
         w00, w01, w02 = k[0, 0], k[0, 1], k[0, 2]
         w10, w11, w12 = k[1, 0], k[1, 1], k[1, 2]
         w20, w21, w22 = k[2, 0], k[2, 1], k[2, 2]
