@@ -98,6 +98,30 @@ def test_many_small_chunks_on_any_thread_count(monkeypatch, threads):
     )
 
 
+@pytest.mark.parametrize("threads", [2, 4])
+@pytest.mark.parametrize("m", [2, 4])
+def test_chunks_in_rounds_sharing_the_products(monkeypatch, threads, m):
+    """Transformed weights past ``SHARED_U_BYTES``: rounds of one chunk per thread (the
+    last round short), products shared by transformed cell; forward and input gradient."""
+    monkeypatch.setattr(winograd_pipeline, "SHARED_U_BYTES", 0)
+    monkeypatch.setattr(winograd_pipeline, "WORKSPACE_BYTES", 1)  # one tile row per chunk
+    monkeypatch.setattr(winograd_pipeline, "MIN_TILES", 1)
+    monkeypatch.setitem(parallel._state, "threads", threads)
+    rounds, in_rounds = [], winograd_pipeline._in_rounds
+    monkeypatch.setattr(winograd_pipeline, "_in_rounds",
+                        lambda u, starts, *rest: rounds.append(len(starts)) or
+                        in_rounds(u, starts, *rest))  # fmt: skip
+    x, w = _arrays((1, 5, 9, 9), 6)  # 3 (m = 4) or 5 (m = 2) chunks
+    y = conv(x, w, padding=1, dilation=(1, 2), algorithm=f"winograd_f{m}")
+    g = np.random.default_rng(2).standard_normal(y.shape)
+    gx = conv_backward(g, x, w, padding=1, dilation=(1, 2), algorithm=f"winograd_f{m}")[0]
+    want_y = conv(x, w, padding=1, dilation=(1, 2), algorithm="gemm")
+    want_gx = conv_backward(g, x, w, padding=1, dilation=(1, 2), algorithm="gemm")[0]
+    np.testing.assert_allclose(y, want_y, atol=1e-10)
+    np.testing.assert_allclose(gx, want_gx, atol=1e-10)
+    assert len(rounds) == 2 and rounds[0] % threads != 0  # both passes; a short last round
+
+
 def test_single_threaded_blas_restores_the_thread_count():
     if not blas.threads_available():
         pytest.skip("no OpenBLAS thread control in this NumPy build")

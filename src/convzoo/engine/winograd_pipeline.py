@@ -4,7 +4,10 @@ Forward (and input gradient, the same correlation with the adjoint kernel): each
 takes a chunk of tile rows, writes its transformed input tiles ``V`` (``(a*a, C, tiles)``),
 multiplies them by the transformed weights ``U`` (``a*a`` products ``(K, C) @ (C, tiles)``,
 BLAS on that thread only, :func:`.blas.single_threaded`) and transforms the products back into
-the output. Chunks are sized so ``V`` and the products stay in the core's L2 cache.
+the output. Chunks are sized so ``V`` and the products stay in the core's L2 cache. When
+``U`` itself is too large for a core's cache (:data:`SHARED_U_BYTES`), the chunks go in
+rounds of one per thread whose products the threads share by transformed cell, so that
+each ``(K, C)`` matrix of ``U`` is read once per round rather than once per chunk.
 
 Weight gradient (Lavin & Gray 2016, section 5, via the adjoint of the forward identity
 ``Y = A^T [U * V] A``): ``dU = sum over tiles of (A dY A^T) * V``, so each thread transforms
