@@ -140,19 +140,15 @@ def stride2_3x3(start, stop, x, w, ph, row0, y, per_group):
         b, o = job // c_out, job % c_out
         src, dst, k = x[b, o // per_group], y[b, o], w[o, 0]
         h0, h1 = max(0, first_in), min(height, first_in + span)
-        if width % 2 == 0:  # the band's rows are one run of (even, odd) pairs: one loop
-            flat, at = src.reshape(-1), np.uint64(h0 * width)
-            e, d = even.reshape(-1), odd.reshape(-1)
-            to = np.uint64((h0 - first_in) * half)
-            for c in range(np.uint64((h1 - h0) * half)):
+        flat, e, d = src.reshape(-1), even.reshape(-1), odd.reshape(-1)
+        # an even width makes the band's rows one run of (even, odd) pairs: one loop
+        runs, length = (1, (h1 - h0) * half) if width % 2 == 0 else (h1 - h0, half)
+        for i in range(runs):
+            at = np.uint64((h0 + i) * width)
+            to = np.uint64((h0 + i - first_in) * half)
+            for c in range(np.uint64(length)):
                 e[to + c] = flat[at + c + c]
                 d[to + c] = flat[at + c + c + one]
-        else:
-            for h in range(h0, h1):
-                row, e, d = src[h], even[h - first_in], odd[h - first_in]
-                for c in range(np.uint64(half)):
-                    e[c] = row[c + c]
-                    d[c] = row[c + c + one]
         w00, w01, w02 = k[0, 0], k[0, 1], k[0, 2]
         w10, w11, w12 = k[1, 0], k[1, 1], k[1, 2]
         w20, w21, w22 = k[2, 0], k[2, 1], k[2, 2]
