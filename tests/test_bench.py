@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 
 import numpy as np
 import pytest
 
 from convzoo import conv, conv_backward, make_spec
-from convzoo.bench import add_arguments, measure, run_cli, suite, textbook
+from convzoo.bench import add_arguments, measure, report, run_cli, suite, textbook
 from convzoo.bench.runner import summary
 from convzoo.engine.select import choose_transpose
 
@@ -87,6 +88,39 @@ def test_summary_lists_misses():
     s = summary(rows)
     assert s["fwd_misses"] == ["a"] and s["bwd_misses"] == ["depthwise_separable"]
     assert s["fused_misses"] == ["depthwise_separable"] and s["memory_misses"] == ["a"]
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="threads pinned on Linux")
+def test_core_times_probe_every_core_and_give_the_cores_back():
+    cores = os.sched_getaffinity(0)
+    times = measure.core_times(size=32, repeats=1)
+    assert os.sched_getaffinity(0) == cores
+    if len(cores) < 2:
+        assert times is None
+    else:
+        assert sorted(times) == sorted(cores) and min(times.values()) > 0
+        assert measure.core_skew(times) >= 1.0
+
+
+def test_a_miss_names_the_cores_skew_when_they_ran_apart(tmp_path, capsys):
+    argv = ("--quick", "--no-memory", "--repeats", "1", "--layers", "quick_3x3")
+    assert run_cli(_args(*argv, "--out", str(tmp_path))) == 0
+    rows = list(csv.DictReader(open(tmp_path / "results.csv")))
+    for row in rows:  # probed around both phases (nan on a one-core machine)
+        assert float(row["fwd_core_skew"]) >= 1.0 or np.isnan(float(row["fwd_core_skew"]))
+    row = {k: v if k in ("layer", "description", "algorithm") else float(v)
+           for k, v in rows[0].items()}  # fmt: skip
+    row.update(fwd_ratio=1.4, bwd_ratio=2.5, fwd_core_skew=1.6, bwd_core_skew=1.1)
+    text = report.to_markdown([row], _ROOFS)
+    misses = next(line for line in text.splitlines() if line.startswith("Forward misses"))
+    name = row["layer"]
+    assert f"Forward misses (> 1.25x, fused > 0.8x): {name} (cores 1.60x apart)." in misses
+    assert f"Backward misses (> 2.0x): {name}." in misses
+
+
+_ROOFS = {"threads": {}, "cpu_count": 2, "processor": "x", "peak_gflops": 100.0,
+          "sgemm_gflops": {}, "peak_gbs": 10.0, "stream_gbs": {}, "numpy": "-",
+          "python": "-"}  # fmt: skip
 
 
 def test_run_cli_rejects_negative_settle(capsys):

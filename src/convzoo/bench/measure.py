@@ -26,6 +26,7 @@ counting 3 arrays moved). Williams, Waterman & Patterson, "Roofline", CACM 2009.
 from __future__ import annotations
 
 import gc
+import os
 import statistics
 import time
 import tracemalloc
@@ -33,6 +34,9 @@ import tracemalloc
 import numpy as np
 
 __all__ = [
+    "CORE_SKEW_NOTE",
+    "core_skew",
+    "core_times",
     "interleaved_medians",
     "interleaved_samples",
     "peak_traced_bytes",
@@ -170,3 +174,56 @@ def stream_gbs(megabytes: int = 128, repeats: int = 5) -> dict:
     except ImportError:  # pragma: no cover
         pass
     return rates
+
+
+#: Core skew (slowest core's time / fastest core's) from which the report names it next to a
+#: layer's miss: the probes of this machine read 1.0-1.1 when its cores were equally fast.
+CORE_SKEW_NOTE = 1.25
+
+
+def core_times(size: int = 384, repeats: int = 5) -> dict | None:
+    """Milliseconds of one single-threaded ``float32`` product ``(size, size) @ (size,
+    size)`` on each core this process may use (median of ``repeats``), the calling thread
+    pinned to each core in turn and then given back its cores. ``None`` where threads cannot
+    be pinned or there is one core.
+
+    On a shared VM a core can run at a fraction of the other's speed for seconds at a time
+    (another machine's work on the same physical core); the benchmark probes the cores
+    before and after each layer's timings so that a slow layer can be told from a slow core.
+
+    Examples
+    --------
+    >>> times = core_times(size=64, repeats=1)
+    >>> times is None or all(ms > 0 for ms in times.values())
+    True
+    """
+    from ..engine import blas
+
+    if not hasattr(os, "sched_setaffinity"):  # pragma: no cover - not Linux
+        return None
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return None
+    a = np.ones((size, size), np.float32)
+    times = {}
+    try:
+        with blas.single_threaded():
+            for core in cores:
+                os.sched_setaffinity(0, {core})
+                times[core] = 1e3 * statistics.median(_time(lambda: a @ a) for _ in range(repeats))
+    finally:
+        os.sched_setaffinity(0, cores)
+    return times
+
+
+def core_skew(times: dict | None) -> float:
+    """Slowest core's time over the fastest's (``nan`` without times).
+
+    Examples
+    --------
+    >>> core_skew({0: 1.0, 1: 1.5}), core_skew(None)
+    (1.5, nan)
+    """
+    if not times:
+        return float("nan")
+    return max(times.values()) / min(times.values())

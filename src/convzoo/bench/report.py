@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from .measure import CORE_SKEW_NOTE
 from .runner import TARGETS, summary
 
 __all__ = ["to_csv", "to_markdown", "roofline_png", "write_all"]
@@ -62,8 +63,8 @@ def to_markdown(rows, roofs, settings=None) -> str:
     )
     misses = (
         f"Forward misses (> {TARGETS['fwd_each']}x, fused > {TARGETS['fused']}x): "
-        f"{', '.join(s['fwd_misses'] + s['fused_misses']) or 'none'}. "
-        f"Backward misses (> {TARGETS['bwd_each']}x): {', '.join(s['bwd_misses']) or 'none'}. "
+        f"{_named(rows, s['fwd_misses'] + s['fused_misses'], 'fwd')}. "
+        f"Backward misses (> {TARGETS['bwd_each']}x): {_named(rows, s['bwd_misses'], 'bwd')}. "
         f"Memory misses: {', '.join(s['memory_misses']) or 'none'}.\n"
     )
     threads = roofs["threads"]
@@ -86,9 +87,29 @@ def to_markdown(rows, roofs, settings=None) -> str:
             f"textbook {settings.numpy_repeats} run(s). Ratio = convzoo time / PyTorch time "
             "(< 1: convzoo faster). ✗ = misses its target. Backward = input + weight gradients "
             "(PyTorch: its backward pass alone, on a recorded graph). Peak MiB = tracemalloc "
-            "high-water mark of one call (output included).\n"
+            "high-water mark of one call (output included). Cores apart = the slower core's "
+            "time for a single-threaded product over the faster's, probed before and after "
+            "each layer's timings (CSV *_core_skew; named next to a miss from "
+            f"{CORE_SKEW_NOTE}x).\n"
         )
     return "\n".join(lines) + "\n" + gm + "\n" + misses + machine + "\n" + how
+
+
+def _named(rows, layers, phase: str) -> str:
+    """The missed layers, each with its cores' skew when they ran far apart.
+
+    Examples
+    --------
+    >>> rows = [{"layer": "a", "fwd_core_skew": 1.6}, {"layer": "b", "fwd_core_skew": 1.0}]
+    >>> _named(rows, ["a", "b"], "fwd"), _named(rows, [], "fwd")
+    ('a (cores 1.60x apart), b', 'none')
+    """
+    skews = {r["layer"]: r.get(f"{phase}_core_skew", float("nan")) for r in rows}
+    named = [
+        f"{layer} (cores {skews[layer]:.2f}x apart)" if skews[layer] >= CORE_SKEW_NOTE else layer
+        for layer in layers
+    ]
+    return ", ".join(named) or "none"
 
 
 def _settle_text(settings) -> str:

@@ -101,6 +101,7 @@ def run_layer(layer, settings: Settings, roofs: dict, rng_seed: int = 0) -> dict
     ops = case.ops
     row = {"layer": layer.name, "description": layer.description, "algorithm": case.algorithm}
     for phase in ("fwd", "bwd"):
+        before = measure.core_times()
         samples = measure.interleaved_samples(
             {"convzoo": ops[f"convzoo_{phase}"], "torch": ops[f"torch_{phase}"]},
             settings.repeats,
@@ -108,6 +109,9 @@ def run_layer(layer, settings: Settings, roofs: dict, rng_seed: int = 0) -> dict
             idle=settings.idle,
         )
         times = {name: statistics.median(values) for name, values in samples.items()}
+        # the cores' speeds around the timings: a slower core slows both libraries' calls
+        skews = (measure.core_skew(before), measure.core_skew(measure.core_times()))
+        row[f"{phase}_core_skew"] = max((v for v in skews if v == v), default=float("nan"))
         numpy_time = measure.interleaved_medians(
             {"numpy": ops[f"numpy_{phase}"]}, settings.numpy_repeats, warmup=0
         )["numpy"]
