@@ -84,7 +84,8 @@ def to_markdown(rows, roofs, settings=None) -> str:
         how = (
             f"Batch {settings.batch}, float32, {settings.repeats} interleaved repeats (median, "
             f"each timed call {_settle_text(settings)}), "
-            f"textbook {settings.numpy_repeats} run(s). Ratio = convzoo time / PyTorch time "
+            f"textbook {settings.numpy_repeats} timed run(s), prepared the same way. "
+            "Ratio = convzoo time / PyTorch time "
             "(< 1: convzoo faster). ✗ = misses its target. Backward = input + weight gradients "
             "(PyTorch: its backward pass alone, on a recorded graph). Peak MiB = tracemalloc "
             "high-water mark of one call (output included). Cores apart = the slower core's "

@@ -112,9 +112,17 @@ def run_layer(layer, settings: Settings, roofs: dict, rng_seed: int = 0) -> dict
         # the cores' speeds around the timings: a slower core slows both libraries' calls
         skews = (measure.core_skew(before), measure.core_skew(measure.core_times()))
         row[f"{phase}_core_skew"] = max((v for v in skews if v == v), default=float("nan"))
-        numpy_time = measure.interleaved_medians(
-            {"numpy": ops[f"numpy_{phase}"]}, settings.numpy_repeats, warmup=0
-        )["numpy"]
+        # the textbook version's timed calls are prepared like the others' (its untimed
+        # calls first), so that PyTorch's spinning workers have left the cores to it
+        numpy_time = statistics.median(
+            measure.interleaved_samples(
+                {"numpy": ops[f"numpy_{phase}"]},
+                settings.numpy_repeats,
+                warmup=0,
+                settle=settings.settle,
+                idle=settings.idle,
+            )["numpy"]
+        )
         flops = case.flops * (1 if phase == "fwd" else 2)
         traffic = case.bytes_fwd if phase == "fwd" else case.bytes_bwd
         row[f"{phase}_convzoo_ms"] = 1e3 * times["convzoo"]
