@@ -17,9 +17,9 @@ child starts threads of its own.
 
 The jobs go out in :data:`PIECES_PER_THREAD` contiguous ranges per thread: each thread
 starts on its own range, and the remaining ranges go to whichever thread is free first.
-Cores are not equally fast: on a shared VM one core ran the same kernel up to 1.6x slower
-than the other for seconds at a time (another machine's work on the same physical core),
-and with one range per thread every call waited for the slower one.
+Cores are not equally fast: on a shared VM one core ran the same single-threaded product
+up to 2x slower than the other for seconds at a time (another machine's work on the same
+physical core), and with one range per thread every call waited for the slower one.
 
 The thread count is :func:`num_threads` (default: all cores; ``CONVZOO_NUM_THREADS`` or
 :func:`set_num_threads` change it).
