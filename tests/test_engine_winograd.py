@@ -98,23 +98,6 @@ def test_many_small_chunks_on_any_thread_count(monkeypatch, threads):
     )
 
 
-@pytest.mark.parametrize("threads", [2, 3])
-def test_small_layers_give_each_thread_several_chunks(monkeypatch, threads):
-    """Chunks that would fit one per thread in the workspace are cut to give each thread
-    ``CHUNKS_PER_THREAD`` of them (taken as threads finish: a slower core takes fewer)."""
-    monkeypatch.setattr(winograd_pipeline, "MIN_TILES", 1)
-    monkeypatch.setitem(parallel._state, "threads", threads)
-    steps, chunk_rows = [], winograd_pipeline.chunk_rows
-    monkeypatch.setattr(winograd_pipeline, "chunk_rows",
-                        lambda rows, *rest: steps.append((rows, chunk_rows(rows, *rest)))
-                        or steps[-1][1])  # fmt: skip
-    x, w = _arrays((3, 4, 24, 24), 5)  # F(4x4, 3x3): 6 tile rows per image, 18 in all
-    y = conv(x, w, padding=1, algorithm="winograd_f4")
-    np.testing.assert_allclose(y, conv(x, w, padding=1, algorithm="gemm"), atol=1e-10)
-    ((rows, step),) = steps
-    assert -(-rows // step) == threads * winograd_pipeline.CHUNKS_PER_THREAD
-
-
 @pytest.mark.parametrize("threads", [2, 4])
 @pytest.mark.parametrize("m", [2, 4])
 def test_chunks_in_rounds_sharing_the_products(monkeypatch, threads, m):

@@ -6,20 +6,14 @@ then fight for the same cores and every kernel that follows a matrix product (or
 other way round) slows down several times. Threads that block while idle, running kernels
 compiled with ``nogil=True``, have no such cost.
 
-The threads are this module's own: each waits on a lock of its own, released to hand it
-work, and releases another when it is done. A call costs one wake-up each way, 13-18 µs
+The threads are this module's own: each waits on a lock of its own, released to hand it a
+range, and releases another when it is done. A call costs one wake-up each way, 13-18 µs
 on the 2-core VM, where a ``concurrent.futures.ThreadPoolExecutor`` (futures, a queue, a
 condition per result) took 92 µs per call: 1-10% of a layer's time when one convolution
 runs several parallel loops (copies, products, transforms). A call made while the threads
 are busy (another Python thread's call) waits for them; a call made inside a running call
-(from its caller's range or one of the threads') runs its jobs in place. After a fork the
-child starts threads of its own.
-
-The jobs go out in :data:`PIECES_PER_THREAD` contiguous ranges per thread: each thread
-starts on its own range, and the remaining ranges go to whichever thread is free first.
-Cores are not equally fast: on a shared VM one core ran the same single-threaded product
-up to 2x slower than the other for seconds at a time (another machine's work on the same
-physical core), and with one range per thread every call waited for the slower one.
+(from its caller's range or one of the threads') runs its ranges in place. After a fork
+the child starts threads of its own.
 
 The thread count is :func:`num_threads` (default: all cores; ``CONVZOO_NUM_THREADS`` or
 :func:`set_num_threads` change it).
@@ -27,11 +21,10 @@ The thread count is :func:`num_threads` (default: all cores; ``CONVZOO_NUM_THREA
 
 from __future__ import annotations
 
-import itertools
 import os
 import threading
 
-__all__ = ["PIECES_PER_THREAD", "num_threads", "set_num_threads", "parallel_for", "split"]
+__all__ = ["num_threads", "set_num_threads", "parallel_for", "split"]
 
 
 class _Workers:
@@ -56,44 +49,29 @@ class _Workers:
     def _loop(self, i: int) -> None:
         while True:
             self.go[i].acquire()
-            drain, first = self.tasks[i]
+            kernel, start, stop, args = self.tasks[i]
             try:
-                drain(first)
+                kernel(start, stop, *args)
                 self.tasks[i] = None
             except BaseException as error:  # handed to the caller
                 self.tasks[i] = error
             self.done[i].release()
 
     def run(self, kernel, ranges, args) -> None:
-        """``kernel(start, stop, *args)`` for every range: range ``i`` on thread ``i`` (the
-        calling thread first), then the rest to whichever thread is free first."""
-        threads = min(len(ranges), len(self.threads) + 1)
-        claim = itertools.count(threads)  # the next range nobody has taken
-
-        def drain(first: int) -> None:
-            index = first
-            while index < len(ranges):
-                kernel(*ranges[index], *args)
-                index = next(claim)
-
-        for i in range(threads - 1):
-            self.tasks[i] = (drain, i + 1)
+        """``kernel(start, stop, *args)`` for every range, the first on the calling thread."""
+        for i, (start, stop) in enumerate(ranges[1:]):
+            self.tasks[i] = (kernel, start, stop, args)
             self.go[i].release()
         try:
-            drain(0)
+            kernel(*ranges[0], *args)
         finally:  # whatever happened here, the threads finish their ranges first
-            for i in range(threads - 1):
+            for i in range(len(ranges) - 1):
                 self.done[i].acquire()
         errors = [task for task in self.tasks if task is not None]
         self.tasks = [None] * len(self.tasks)
         if errors:
             raise errors[0]
 
-
-#: Ranges per thread of a :func:`parallel_for` call (when there are enough jobs): each
-#: thread starts on one, the rest go to whichever thread is free first, so that a core
-#: running slower than the other (another machine's load on a shared host) takes fewer.
-PIECES_PER_THREAD = 4
 
 _state = {"threads": int(os.environ.get("CONVZOO_NUM_THREADS", 0)) or os.cpu_count() or 1}
 _pools: dict[int, _Workers] = {}
@@ -131,8 +109,7 @@ def split(n_jobs: int, parts: int) -> list[tuple[int, int]]:
 
 
 def parallel_for(kernel, n_jobs: int, *args) -> None:
-    """Call ``kernel(start, stop, *args)`` on contiguous job ranges covering ``range(n_jobs)``,
-    spread over the threads (one range if there is one thread or the call is nested).
+    """Call ``kernel(start, stop, *args)`` on contiguous job ranges, one per thread.
 
     Examples
     --------
@@ -141,13 +118,13 @@ def parallel_for(kernel, n_jobs: int, *args) -> None:
     >>> sorted(seen)
     [0, 1, 2, 3, 4]
     """
-    threads = max(1, min(num_threads(), n_jobs))
-    pool = None if threads == 1 else _workers(threads - 1)
+    ranges = split(n_jobs, num_threads())
+    pool = None if len(ranges) == 1 else _workers(len(ranges) - 1)
     me = threading.current_thread()
     if pool is None or me in pool.threads or pool.caller is me:
-        kernel(0, n_jobs, *args)  # one thread, or a call from inside a running call
+        for start, stop in ranges:  # one range, or a call from inside a running call
+            kernel(start, stop, *args)
         return
-    ranges = split(n_jobs, threads * PIECES_PER_THREAD)
     with pool.busy:
         pool.caller = me
         try:

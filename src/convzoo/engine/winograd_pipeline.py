@@ -32,8 +32,6 @@ __all__ = [
     "transform_weights",
     "threaded_matmul",
     "tile_counts",
-    "CHUNKS_PER_THREAD",
-    "balanced_rows",
     "chunk_rows",
     "run",
     "run_weight_grad",
@@ -110,25 +108,6 @@ def tile_counts(out_size: int, m: int, d: int) -> int:
     return math.ceil(out_size / (m * d)) * d
 
 
-#: Chunks per thread the pipelines aim for (when chunks of :data:`MIN_TILES` allow): the
-#: threads take chunks as they finish, so a core running slower than the other takes fewer.
-CHUNKS_PER_THREAD = 3
-
-
-def balanced_rows(rows: int, threads: int, most: int, fewest: int) -> int:
-    """Tile rows per chunk: at most ``most`` (the workspace's), fewer to give each thread
-    :data:`CHUNKS_PER_THREAD` chunks, but not fewer than ``fewest`` unless ``most`` is.
-
-    Examples
-    --------
-    >>> balanced_rows(48, 2, 28, 11)  # 8 rows would make 6 chunks, 11 is the fewest
-    11
-    >>> balanced_rows(480, 2, 28, 11)  # 28 rows already make 9 chunks per thread
-    28
-    """
-    return max(min(most, -(-rows // (threads * CHUNKS_PER_THREAD))), min(most, fewest))
-
-
 def chunk_rows(rows: int, threads: int, most: int) -> int:
     """Tile rows per chunk: at most ``most``, and the same number of chunks for every thread.
 
@@ -181,9 +160,7 @@ def run(x, u, pad, out_shape, d, m, out=None, transforms=None, store_args=()):
     row_bytes = a * a * (c_in + k_out) * tw * x.itemsize
     rows = n * th
     threads = num_threads() if blas.threads_available() else 1
-    fewest = -(-MIN_TILES // tw)
-    most = balanced_rows(rows, threads, max(WORKSPACE_BYTES // row_bytes, fewest), fewest)
-    step = chunk_rows(rows, threads, most)
+    step = chunk_rows(rows, threads, max(WORKSPACE_BYTES // row_bytes, -(-MIN_TILES // tw)))
     starts = list(range(0, rows, step))
 
     def buffers(row0):
@@ -319,8 +296,7 @@ def run_weight_grad(x, g, pad, d, m, transforms=None, g_matrix=None, channels=No
     row_bytes = a * a * (c_in + k_out) * tw * x.itemsize
     rows = n * th
     threads = weight_grad_threads(a, k_out, c_in, x.itemsize)
-    most = WEIGHT_GRAD_WORKSPACE_BYTES // row_bytes
-    step = chunk_rows(rows, threads, balanced_rows(rows, threads, most, -(-MIN_TILES // tw)))
+    step = chunk_rows(rows, threads, WEIGHT_GRAD_WORKSPACE_BYTES // row_bytes)
     starts = list(range(0, rows, step))
     claim = itertools.count()
     sums = []
