@@ -111,7 +111,7 @@ def run_layer(layer, settings: Settings, roofs: dict, rng_seed: int = 0) -> dict
         times = {name: statistics.median(values) for name, values in samples.items()}
         # the cores' speeds around the timings: a slower core slows both libraries' calls
         skews = (measure.core_skew(before), measure.core_skew(measure.core_times()))
-        row[f"{phase}_core_skew"] = max((v for v in skews if v == v), default=float("nan"))
+        row[f"{phase}_core_skew"] = max((v for v in skews if not math.isnan(v)), default=math.nan)
         # the textbook version's timed calls are prepared like the others' (its untimed
         # calls first), so that PyTorch's spinning workers have left the cores to it
         numpy_time = statistics.median(
