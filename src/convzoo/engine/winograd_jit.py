@@ -319,30 +319,57 @@ def grad_f2(g, row0, row1, th, d, dst, z):
             a2(hf, r * m * n, n, zf, (r * a * k_out + k) * n, k_out * n, n)
 
 
+@njit(inline="always", **_OPTIONS)
+def gather_taps(w3, lo, n, flip, taps):
+    # taps [t, q] <- tap t of kernel column p = lo + q: w3 (K, C, 9) read in place; column p
+    # is (k, c) = divmod(p, C), or, with ``flip`` (the adjoint's kernels, columns (c, k) and
+    # taps reversed), (c, k) = divmod(p, K)
+    k_out, c_in = w3.shape[0], w3.shape[1]
+    wf = w3.ravel()
+    if flip:
+        c, k = lo // k_out, lo % k_out
+        for q in range(n):
+            at = (k * c_in + c) * 9
+            for t in range(9):
+                taps[t, q] = wf[at + 8 - t]
+            k += 1
+            if k == k_out:
+                c, k = c + 1, 0
+    else:
+        for q in range(n):
+            at = (lo + q) * 9
+            for t in range(9):
+                taps[t, q] = wf[at + t]
+
+
 @njit(**_OPTIONS)
-def weights_f4(start, stop, w9, u):
-    # u (36, P) <- G g G^T for kernel columns [start, stop) of w9 (9, P), taps row-major
-    span = w9.shape[1]
+def weights_f4(start, stop, w3, flip, u):
+    # u (36, P) <- G g G^T for kernel columns [start, stop) of w3 (K, C, 9), taps row-major
+    span = u.shape[1]
+    taps = np.empty((9, 512), dtype=u.dtype)
     half = np.empty((3, 6, 512), dtype=u.dtype)  # G applied along the kernel's columns
-    wf, hf, uf = w9.ravel(), half.ravel(), u.ravel()
+    tf, hf, uf = taps.ravel(), half.ravel(), u.ravel()
     for lo in range(start, stop, 512):
         n = min(512, stop - lo)
-        for i in range(3):  # along j: w9 [3i + j, p] -> half [i, b, p]
-            g4(wf, 3 * i * span + lo, span, hf, i * 6 * 512, 512, n)
-        for b in range(6):  # along i: half [i, b, p] -> u [6a + b, p]
+        gather_taps(w3, lo, n, flip, taps)
+        for i in range(3):  # along j: taps [3i + j, q] -> half [i, b, q]
+            g4(tf, 3 * i * 512, 512, hf, i * 6 * 512, 512, n)
+        for b in range(6):  # along i: half [i, b, q] -> u [6a + b, p]
             g4(hf, b * 512, 6 * 512, uf, b * span + lo, 6 * span, n)
 
 
 @njit(**_OPTIONS)
-def weights_f2(start, stop, w9, u):
+def weights_f2(start, stop, w3, flip, u):
     # as weights_f4 for F(2x2, 3x3): u (16, P)
-    span = w9.shape[1]
+    span = u.shape[1]
+    taps = np.empty((9, 512), dtype=u.dtype)
     half = np.empty((3, 4, 512), dtype=u.dtype)
-    wf, hf, uf = w9.ravel(), half.ravel(), u.ravel()
+    tf, hf, uf = taps.ravel(), half.ravel(), u.ravel()
     for lo in range(start, stop, 512):
         n = min(512, stop - lo)
+        gather_taps(w3, lo, n, flip, taps)
         for i in range(3):
-            g2(wf, 3 * i * span + lo, span, hf, i * 4 * 512, 512, n)
+            g2(tf, 3 * i * 512, 512, hf, i * 4 * 512, 512, n)
         for b in range(4):
             g2(hf, b * 512, 4 * 512, uf, b * span + lo, 4 * span, n)
 

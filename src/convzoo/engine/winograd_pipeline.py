@@ -70,13 +70,10 @@ def transform_weights(w, m: int, dtype, flip: bool = False) -> np.ndarray:
     """
     a = m + 2
     k, c = w.shape[:2]
-    flat = w.reshape(k, c, 9).astype(dtype, copy=False)
-    # (K, C, 9) -> (9, K, C), or flipped and swapped: (K, C, 9) -> (9, C, K)
-    flat = flat[:, :, ::-1].transpose(2, 1, 0) if flip else flat.transpose(2, 0, 1)
-    w9 = np.ascontiguousarray(flat).reshape(9, -1)
-    u = np.empty((a * a, w9.shape[1]), dtype=dtype)
-    parallel_for(kernels(m)[3], w9.shape[1], w9, u)  # G g G^T, two passes of G
-    return u.reshape(a * a, *flat.shape[1:])
+    w3 = np.ascontiguousarray(w.reshape(k, c, 9), dtype=dtype)  # read in place by the kernel
+    u = np.empty((a * a, k * c), dtype=dtype)
+    parallel_for(kernels(m)[3], k * c, w3, bool(flip), u)  # G g G^T, two passes of G
+    return u.reshape(a * a, *((c, k) if flip else (k, c)))
 
 
 def threaded_matmul(left, right):
