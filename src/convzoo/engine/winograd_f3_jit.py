@@ -39,7 +39,7 @@ from .winograd_rows_jit import (
     output_rows_f3r2,
 )
 
-__all__ = ["TRANSFORMS", "KERNELS", "PHASE_INPUT", "PHASE_OUTPUT", "phase_taps"]
+__all__ = ["TRANSFORMS", "KERNELS", "PHASE_INPUT", "PHASE_OUTPUT", "phase_transform"]
 
 _A_T4 = [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 1]]
 _G4 = [
@@ -215,22 +215,56 @@ def grad_f3r2(g, row0, row1, th, d, dst, z):
     transform_grad(g, row0, row1, th, dst, z, 4)
 
 
+@njit(inline="always", **_OPTIONS)
+def weighted_rows(out, weights, rows):
+    # out[q] = sum_i weights[i] * rows[i, q], for 2 or 4 rows in one pass (others: several)
+    if rows.shape[0] == 2:
+        w0, w1, s0, s1 = weights[0], weights[1], rows[0], rows[1]
+        for q in range(out.shape[0]):
+            out[q] = w0 * s0[q] + w1 * s1[q]
+    elif rows.shape[0] == 4:
+        w0, w1, w2, w3 = weights[0], weights[1], weights[2], weights[3]
+        s0, s1, s2, s3 = rows[0], rows[1], rows[2], rows[3]
+        for q in range(out.shape[0]):
+            out[q] = w0 * s0[q] + w1 * s1[q] + w2 * s2[q] + w3 * s3[q]
+    else:
+        out[:] = 0.0
+        for i in range(rows.shape[0]):
+            out += weights[i] * rows[i]
+
+
 @njit(**_OPTIONS)
-def phase_taps(w, r, flip, taps):
-    # taps (r*r, K, 4C) <- the phases' r x r sub-kernels of w (K, C, kh, kw): taps[i*r + j, k,
-    # 4c + 2p + q] = w[k, c, 2i + p, 2j + q] (zero past the kernel); with flip, those of the
-    # adjoint, flipped: w[k, c, 2(r-1-i) + p, 2(r-1-j) + q]. Stores follow taps' last axis,
-    # loads stay within one kernel's taps.
-    k_out, c_in, kh, kw = w.shape
+def phase_transform(start, stop, w, flip, g, u):
+    # u (a*a, K, 4C) <- G s G^T of the phases' r x r sub-kernels s of w (K, C, kh, kw), for
+    # kernels k in [start, stop), with g = G (a, r): sub-kernel (k, 4c + 2p + q) has taps s[i,
+    # j] = w[k, c, 2i + p, 2j + q] (zero past the kernel); with flip, those of the adjoint,
+    # flipped: w[k, c, 2(r-1-i) + p, 2(r-1-j) + q]. Per kernel, the taps are gathered into rows
+    # along 4C, then G is applied along i and along j, each a loop that vectorises.
+    c_in, kh, kw = w.shape[1], w.shape[2], w.shape[3]
+    (a, r), width = g.shape, 4 * c_in
+    source = np.empty(4 * r * r, dtype=np.int64)  # flat kernel tap of sub-tap t, phase p
     for i in range(r):
         for j in range(r):
-            for k in range(k_out):
-                for c in range(c_in):
-                    for phase in range(4):
-                        ti = 2 * (r - 1 - i if flip else i) + phase // 2
-                        tj = 2 * (r - 1 - j if flip else j) + phase % 2
-                        inside = ti < kh and tj < kw
-                        taps[i * r + j, k, 4 * c + phase] = w[k, c, ti, tj] if inside else 0.0
+            for phase in range(4):
+                ti = 2 * (r - 1 - i if flip else i) + phase // 2
+                tj = 2 * (r - 1 - j if flip else j) + phase % 2
+                source[4 * (i * r + j) + phase] = ti * kw + tj if ti < kh and tj < kw else -1
+    taps = np.zeros((r, r, width), dtype=u.dtype)  # [i, j, 4c + phase]
+    flat_taps = taps.reshape(r * r, width)
+    half = np.empty((a, r, width), dtype=u.dtype)  # G applied along i: [x, j, 4c + phase]
+    kernels = w.reshape(w.shape[0], c_in, kh * kw)
+    for k in range(start, stop):
+        for c in range(c_in):
+            kernel = kernels[k, c]
+            for e in range(4 * r * r):
+                if source[e] >= 0:
+                    flat_taps[e // 4, 4 * c + e % 4] = kernel[source[e]]
+        for x in range(a):
+            for j in range(r):
+                weighted_rows(half[x, j], g[x], taps[:, j])
+        for x in range(a):
+            for y in range(a):
+                weighted_rows(u[x * a + y, k], g[y], half[x])
 
 
 #: ``{r: (input, output, output-gradient)}`` kernels of F(3x3, r x r).

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .parallel import parallel_for
+
 __all__ = ["g_matrix", "transformed_taps"]
 
 
@@ -32,9 +34,9 @@ def g_matrix(r: int) -> np.ndarray:
 def transformed_taps(w, r: int, dtype, flip: bool = False) -> np.ndarray:
     """``U = G s G^T`` of the phases' ``r x r`` sub-kernels ``s`` of ``w`` (``(K, C, kh,
     kw)``): ``(a*a, K, 4C)``; with ``flip``, of the adjoint's (flipped, channels swapped):
-    ``(a*a, 4C, K)``, a transposed view (BLAS reads it as it is). The taps are gathered into
-    ``(r*r, K, 4C)`` by a numba kernel, then mapped by one product with ``G kron G``
-    (``U[x*a + y] = sum_ij G[x, i] G[y, j] s[i, j]``).
+    ``(a*a, 4C, K)``, a transposed view (BLAS reads it as it is). One numba kernel per
+    range of kernels ``k``, on the engine's threads, gathers each kernel's taps and applies
+    ``G`` along both axes.
 
     Examples
     --------
@@ -43,12 +45,9 @@ def transformed_taps(w, r: int, dtype, flip: bool = False) -> np.ndarray:
     >>> u.shape, u[:, 0, 0].tolist()[:4]
     ((16, 1, 4), [1.0, 1.0, 0.0, 1.0])
     """
-    from .winograd_f3_jit import phase_taps
+    from .winograd_f3_jit import phase_transform
 
-    k, c = w.shape[:2]
-    taps = np.empty((r * r, k, 4 * c), dtype=dtype)
-    phase_taps(np.ascontiguousarray(w, dtype=dtype), r, flip, taps)
-    g = g_matrix(r)
-    u = np.matmul(np.kron(g, g).astype(dtype), taps.reshape(r * r, -1))
-    u = u.reshape(g.shape[0] ** 2, k, 4 * c)
+    g = g_matrix(r).astype(dtype)
+    u = np.empty((g.shape[0] ** 2, w.shape[0], 4 * w.shape[1]), dtype=dtype)
+    parallel_for(phase_transform, w.shape[0], np.ascontiguousarray(w, dtype=dtype), flip, g, u)
     return u.transpose(0, 2, 1) if flip else u

@@ -180,12 +180,16 @@ def store_phase_rows(mm, row0, row1, th, tw, y, a, top, left, rows, cols):
                 for t in range(tw):  # phase columns 3t, 3t + 1, 3t + 2: cells 2 apart
                     v0, v1, v2 = tile_row(hf, at, n, t, a)
                     j = 3 * t
+                    cell = 2 * j + q - left
+                    if j0 <= j and j + 3 <= j1:  # the whole tile row is in y
+                        target[cell], target[cell + 2], target[cell + 4] = v0, v1, v2
+                        continue
                     if j0 <= j < j1:
-                        target[2 * j + q - left] = v0
+                        target[cell] = v0
                     if j0 <= j + 1 < j1:
-                        target[2 * j + 2 + q - left] = v1
+                        target[cell + 2] = v1
                     if j0 <= j + 2 < j1:
-                        target[2 * j + 4 + q - left] = v2
+                        target[cell + 4] = v2
 
 
 @njit(**_OPTIONS)
