@@ -217,20 +217,15 @@ def grad_f3r2(g, row0, row1, th, d, dst, z):
 
 @njit(inline="always", **_OPTIONS)
 def weighted_rows(out, weights, rows):
-    # out[q] = sum_i weights[i] * rows[i, q], for 2 or 4 rows in one pass (others: several)
+    # out[q] = sum_i weights[i] * rows[i, q] for the 2 or 4 rows of F(3x3, r x r): one pass
+    w0, w1, s0, s1 = weights[0], weights[1], rows[0], rows[1]
     if rows.shape[0] == 2:
-        w0, w1, s0, s1 = weights[0], weights[1], rows[0], rows[1]
         for q in range(out.shape[0]):
             out[q] = w0 * s0[q] + w1 * s1[q]
-    elif rows.shape[0] == 4:
-        w0, w1, w2, w3 = weights[0], weights[1], weights[2], weights[3]
-        s0, s1, s2, s3 = rows[0], rows[1], rows[2], rows[3]
-        for q in range(out.shape[0]):
-            out[q] = w0 * s0[q] + w1 * s1[q] + w2 * s2[q] + w3 * s3[q]
-    else:
-        out[:] = 0.0
-        for i in range(rows.shape[0]):
-            out += weights[i] * rows[i]
+        return
+    w2, w3, s2, s3 = weights[2], weights[3], rows[2], rows[3]
+    for q in range(out.shape[0]):
+        out[q] = w0 * s0[q] + w1 * s1[q] + w2 * s2[q] + w3 * s3[q]
 
 
 @njit(**_OPTIONS)
