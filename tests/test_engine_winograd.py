@@ -156,16 +156,22 @@ def test_auto_uses_winograd_for_resnet_weight_gradient():
     assert choose(p, weight_grad=True).name.startswith("winograd")
 
 
-def test_weight_transform_is_g_w_g_transposed():
-    rng = np.random.default_rng(5)
-    w = rng.standard_normal((2, 3, 3, 3))
-    g = winograd.TRANSFORMS[4][1]
-    u = winograd_pipeline.transform_weights(w, 4, np.float64)  # (36, K, C)
-    np.testing.assert_allclose(u[:, 1, 2].reshape(6, 6), g @ w[1, 2] @ g.T, atol=1e-12)
-    flipped = winograd_pipeline.transform_weights(w, 4, np.float64, flip=True)  # (36, C, K)
-    np.testing.assert_allclose(
-        flipped[:, 2, 1].reshape(6, 6), g @ w[1, 2, ::-1, ::-1] @ g.T, atol=1e-12
-    )
+@pytest.mark.parametrize("m", [2, 4])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_weight_transform_is_g_w_g_transposed(m, dtype):
+    # 35 x 23 = 805 kernels: more than one block of 512 of the kernel, split among threads
+    w = np.random.default_rng(5).standard_normal((35, 23, 3, 3)).astype(dtype)
+    g = winograd.TRANSFORMS[m][1]
+    a = m + 2
+    expected = np.einsum("xi,kcij,yj->xykc", g, w.astype(np.float64), g).reshape(a * a, 35, 23)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    u = winograd_pipeline.transform_weights(w, m, dtype)  # (a*a, K, C)
+    assert u.shape == (a * a, 35, 23) and u.dtype == dtype
+    np.testing.assert_allclose(u, expected, atol=tol)
+    flipped = winograd_pipeline.transform_weights(w, m, dtype, flip=True)  # (a*a, C, K)
+    w_adjoint = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).astype(np.float64)
+    expected = np.einsum("xi,ckij,yj->xyck", g, w_adjoint, g).reshape(a * a, 23, 35)
+    np.testing.assert_allclose(flipped, expected, atol=tol)
 
 
 def test_weight_gradient_memory_bound_limits_threads_and_auto():
