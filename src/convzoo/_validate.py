@@ -11,10 +11,12 @@ import numbers
 
 import numpy as np
 
-__all__ = ["int_tuple", "positive_int", "as_float_arrays", "shape_tuple"]
+__all__ = ["int_tuple", "positive_int", "as_float_arrays", "shape_tuple", "exact_key"]
 
 
 def _is_int(value) -> bool:
+    if type(value) is int:  # the common case, without the slow abstract-class checks
+        return True
     return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
 
 
@@ -118,3 +120,33 @@ def as_float_arrays(func: str, **arrays):
     compute_dtype = np.dtype(np.float32) if result_dtype == np.float16 else result_dtype
     out = [None if a is None else a.astype(compute_dtype, copy=False) for a in converted.values()]
     return out, result_dtype
+
+
+_EXACT = (int, bool, str, type(None))
+
+
+def exact_key(value):
+    """A hashable key for ``value`` that tells its type apart, or ``None`` when ``value``
+    holds anything but ints, bools, floats, strings, ``None`` and tuples or lists of them.
+
+    ``2``, ``2.0`` and ``True`` compare and hash equal, but an argument check accepts one and
+    rejects the others: a memo of checked arguments must not confuse them.
+
+    Examples
+    --------
+    >>> exact_key((1, 2)) == exact_key((1.0, 2)), exact_key([1, (0, 1)]) is None
+    (False, False)
+    >>> exact_key(np.int64(1)) is None
+    True
+    """
+    kind = type(value)
+    if kind in _EXACT:
+        return kind, value
+    if kind is float:
+        return kind, repr(value)  # -0.0 and 0.0 apart, nan equal to itself
+    if kind is tuple or kind is list:
+        if all(type(v) is int for v in value):  # shapes, strides: no nesting to key
+            return kind, tuple(value)
+        parts = tuple(exact_key(v) for v in value)
+        return None if None in parts else (kind, parts)
+    return None

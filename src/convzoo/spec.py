@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._validate import int_tuple, positive_int, shape_tuple
+from ._validate import exact_key, int_tuple, positive_int, shape_tuple
 from .shapes import conv_length, resolve_padding, transposed_length
 
 __all__ = ["PADDING_MODES", "ConvSpec", "make_spec", "output_shape"]
@@ -187,6 +187,13 @@ def _check_mode(func, mode, value, pads, spatial):
                 )
 
 
+#: Specs made by :func:`make_spec`, by their exact arguments (a model calls its layers with
+#: the same few argument sets; checking them again took 15-50 µs a call). At most
+#: :data:`SPEC_MEMO_SIZE`; then the memo starts over.
+_SPECS: dict = {}
+SPEC_MEMO_SIZE = 4096
+
+
 def make_spec(
     func: str,
     input_shape,
@@ -230,6 +237,22 @@ def make_spec(
     >>> make_spec("conv", (1, 3, 7, 7), (128, 3, 3, 3), stride=2, padding="same").padding
     ((1, 1), (1, 1))
     """
+    arguments = (func, input_shape, weight_shape, stride, padding, dilation, groups,
+                 padding_mode, padding_value, transposed, output_padding, output_size)  # fmt: skip
+    key = exact_key(arguments)
+    spec = _SPECS.get(key) if key is not None else None
+    if spec is None:
+        spec = _resolve(*arguments)
+        if key is not None:
+            if len(_SPECS) >= SPEC_MEMO_SIZE:
+                _SPECS.clear()
+            _SPECS[key] = spec
+    return spec
+
+
+def _resolve(func, input_shape, weight_shape, stride, padding, dilation, groups, padding_mode,
+             padding_value, transposed, output_padding, output_size) -> ConvSpec:  # fmt: skip
+    """:func:`make_spec`'s checks and resolution (uncached)."""
     x_shape = shape_tuple(func, "input shape", input_shape)
     w_shape = shape_tuple(func, "weight shape", weight_shape)
     if len(w_shape) < 3:

@@ -222,19 +222,19 @@ def correlate(xp, w, stride, dilation, groups, algorithm="auto", func="conv"):
     return chosen.correlate(xp, w, stride, dilation, groups)
 
 
-def _adjoint_problem(g, w, stride, dilation, groups, full_spatial) -> Problem:
+def _adjoint_problem(g_shape, w_shape, dilation, groups, full_spatial, dtype) -> Problem:
     """The stride-1 forward problem the zero-insertion adjoint hands to an algorithm."""
-    kernel = w.shape[2:]
+    kernel = tuple(w_shape[2:])
     reach = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
     padded = tuple(f + r for f, r in zip(full_spatial, reach, strict=True))
-    c_in = w.shape[1] * groups
+    c_in = w_shape[1] * groups
     return Problem(
-        (g.shape[0], g.shape[1], *padded),
-        (c_in, w.shape[0] // groups, *kernel),
+        (g_shape[0], g_shape[1], *padded),
+        (c_in, w_shape[0] // groups, *kernel),
         (1,) * len(kernel),
         tuple(dilation),
         groups,
-        g.dtype,
+        dtype,
     )
 
 
@@ -264,28 +264,42 @@ _GEMM_COL2IM = dataclasses.replace(ALGORITHMS["gemm"], unpadded_transpose=None)
 
 
 def _transpose_choice(g, w, stride, dilation, groups, full_spatial, algorithm, func):
+    if algorithm == "auto":  # remembered by the raw arguments: no problems built per call
+        key = ("transpose", g.shape, w.shape, tuple(stride), tuple(dilation), groups,
+               tuple(full_spatial), g.dtype)  # fmt: skip
+        return memo.remembered(key, _auto_transpose, [*ALGORITHMS.values()])
+    forward, derived = _transpose_problems(g.shape, w.shape, stride, dilation, groups,
+                                           full_spatial, g.dtype)  # fmt: skip
+    if forward.macs == 0:  # nothing to compute: see choose()
+        return choose(derived, algorithm, func), False
+    chosen = ALGORITHMS.get(algorithm)
+    if chosen is not None and chosen.transpose is not None and chosen.supports(forward):
+        return chosen, True
+    return choose(derived, algorithm, func), False
+
+
+def _transpose_problems(g_shape, w_shape, stride, dilation, groups, full_spatial, dtype):
+    """The forward problem whose adjoint is asked for, and the stride-1 problem of the
+    zero-insertion adjoint."""
     forward = Problem(
-        (g.shape[0], w.shape[1] * groups, *full_spatial),
-        tuple(w.shape),
+        (g_shape[0], w_shape[1] * groups, *full_spatial),
+        tuple(w_shape),
         tuple(stride),
         tuple(dilation),
         groups,
-        g.dtype,
+        dtype,
     )
-    derived = _adjoint_problem(g, w, stride, dilation, groups, full_spatial)
+    return forward, _adjoint_problem(g_shape, w_shape, dilation, groups, full_spatial, dtype)
+
+
+def _auto_transpose(key) -> tuple[Algorithm, bool]:
+    forward, derived = _transpose_problems(*key[1:])
     if forward.macs == 0:  # nothing to compute: see choose()
-        return choose(derived, algorithm, func), False
-    if algorithm != "auto":
-        chosen = ALGORITHMS.get(algorithm)
-        if chosen is not None and chosen.transpose is not None and chosen.supports(forward):
-            return chosen, True
-        return choose(derived, algorithm, func), False
-    return memo.remembered(("transpose", forward, derived), _cheapest_transpose,
-                           [*ALGORITHMS.values()])  # fmt: skip
+        return choose(derived), False
+    return _cheapest_transpose(forward, derived)
 
 
-def _cheapest_transpose(key) -> tuple[Algorithm, bool]:
-    _, forward, derived = key
+def _cheapest_transpose(forward, derived) -> tuple[Algorithm, bool]:
     native = [a for a in ALGORITHMS.values() if a.transpose is not None and a.supports(forward)]
     options = [((a.transpose_cost or a.cost)(forward), a.name, a, True) for a in native]
     options += [(a.cost(derived), a.name, a, False) for a in ALGORITHMS.values()
