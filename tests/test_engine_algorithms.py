@@ -151,7 +151,7 @@ def test_remembered_transpose_choice_is_the_costed_one(g_shape, w_shape, stride,
     g, w = np.ones(g_shape, np.float32), np.ones(w_shape, np.float32)
     memo._CHOICES.clear()
     chosen = choose_transpose(g, w, stride, dilation, groups, full)
-    forward, derived = select._transpose_problems(g_shape, w_shape, stride, dilation, groups,
+    forward, derived = select.transpose_problems(g_shape, w_shape, stride, dilation, groups,
                                                   full, g.dtype)  # fmt: skip
     if forward.macs == 0:
         assert chosen[0].name == "reference"

@@ -7,12 +7,14 @@ ones in ``depthwise3x3``), ``winograd`` (F(2x2,3x3), F(4x4,3x3); 3x3x3 layers in
 to 8 taps through their stride phases in ``winograd_strided``), ``dft`` and ``fft`` are the
 fast algorithms; ``fused`` holds the fused
 depthwise + pointwise and shuffle + grouped-pointwise kernels; ``select`` chooses between
-every registered algorithm by cost; ``parallel`` runs numba kernels on a thread pool.
+every registered algorithm by cost, refined by timing with ``autotune`` on; ``parallel``
+runs numba kernels on a thread pool.
 Algorithms receive padded inputs (padding modes live in :mod:`convzoo.padding`, argument
 checks in :mod:`convzoo.spec`) unless they pad implicitly with zeros: :func:`forward`,
 :func:`input_grad` and :func:`weight_grad` take a spec and skip the padded copy for those.
 """
 
+from .autotune import autotune_enabled, autotuning, set_autotune
 from .implicit import forward, input_grad, weight_grad
 from .select import (
     ALGORITHMS,
@@ -29,6 +31,8 @@ __all__ = [
     "ALGORITHMS",
     "Algorithm",
     "Problem",
+    "autotune_enabled",
+    "autotuning",
     "choose",
     "correlate",
     "correlate_transpose",
@@ -36,5 +40,6 @@ __all__ = [
     "forward",
     "input_grad",
     "register",
+    "set_autotune",
     "weight_grad",
 ]

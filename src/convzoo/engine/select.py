@@ -268,7 +268,7 @@ def _transpose_choice(g, w, stride, dilation, groups, full_spatial, algorithm, f
         key = ("transpose", g.shape, w.shape, tuple(stride), tuple(dilation), groups,
                tuple(full_spatial), g.dtype)  # fmt: skip
         return memo.remembered(key, _auto_transpose, [*ALGORITHMS.values()])
-    forward, derived = _transpose_problems(g.shape, w.shape, stride, dilation, groups,
+    forward, derived = transpose_problems(g.shape, w.shape, stride, dilation, groups,
                                            full_spatial, g.dtype)  # fmt: skip
     if forward.macs == 0:  # nothing to compute: see choose()
         return choose(derived, algorithm, func), False
@@ -278,7 +278,7 @@ def _transpose_choice(g, w, stride, dilation, groups, full_spatial, algorithm, f
     return choose(derived, algorithm, func), False
 
 
-def _transpose_problems(g_shape, w_shape, stride, dilation, groups, full_spatial, dtype):
+def transpose_problems(g_shape, w_shape, stride, dilation, groups, full_spatial, dtype):
     """The forward problem whose adjoint is asked for, and the stride-1 problem of the
     zero-insertion adjoint."""
     forward = Problem(
@@ -293,7 +293,7 @@ def _transpose_problems(g_shape, w_shape, stride, dilation, groups, full_spatial
 
 
 def _auto_transpose(key) -> tuple[Algorithm, bool]:
-    forward, derived = _transpose_problems(*key[1:])
+    forward, derived = transpose_problems(*key[1:])
     if forward.macs == 0:  # nothing to compute: see choose()
         return choose(derived), False
     return _cheapest_transpose(forward, derived)
@@ -320,6 +320,12 @@ def correlate_transpose(
     array([[[1., 1., 2., 1., 1.]]])
     """
     chosen, native = choose_transpose(g, w, stride, dilation, groups, full_spatial, algorithm, func)
+    return transpose_with(chosen, native, g, w, stride, dilation, groups, full_spatial)
+
+
+def transpose_with(chosen, native, g, w, stride, dilation, groups, full_spatial):
+    """:func:`correlate_transpose` by ``chosen``: its native adjoint, or (``native=False``)
+    its forward correlation of the zero-inserted output gradient with the flipped kernel."""
     if native:
         return chosen.transpose(g, w, stride, dilation, groups, full_spatial)
     kernel = w.shape[2:]
