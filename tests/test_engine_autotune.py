@@ -65,6 +65,27 @@ def test_autotune_uses_the_timed_fastest_not_the_models_pick(cache, fakes):
     assert set(entry["times"]) == {"model_pick", "timed_pick"}  # the others cost > 8x more
 
 
+def test_a_slow_first_call_does_not_count(cache):
+    """The first call of a candidate (numba compiling its kernels) is not timed."""
+    calls, gemm = [], ALGORITHMS["gemm"]
+
+    def compiles_first(*args):
+        calls.append("compiles_first")
+        time.sleep(0.3 if calls.count("compiles_first") == 1 else 0.0)
+        return gemm.correlate(*args)
+
+    register(_fake("model_pick", 1.0, 0.02, calls))
+    register(Algorithm("compiles_first", compiles_first, gemm.weight_grad,
+                       supports=lambda problem: True, cost=lambda problem: 2.0))  # fmt: skip
+    try:
+        x, w = _xw()
+        with autotuning(cache=cache):
+            conv(x, w, padding=1)
+        assert calls[-1] == "compiles_first" and calls.count("compiles_first") == 4
+    finally:
+        del ALGORITHMS["model_pick"], ALGORITHMS["compiles_first"]
+
+
 def test_choices_are_remembered_then_read_back_from_disk(cache, fakes, monkeypatch):
     x, w = _xw()
     with autotuning(cache=cache):

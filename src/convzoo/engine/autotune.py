@@ -5,8 +5,8 @@ another machine, or for a shape between the cases it was measured on, its pick m
 the fastest. With autotuning on, the first call of ``auto`` on a problem times every
 algorithm the cost model rates within :data:`COST_FACTOR` of its cheapest (the reference
 loops excepted) on the call's own data, cheapest estimate first: one untimed call (it
-compiles numba kernels), then the best of :data:`REPEATS` timed ones, unless the untimed
-call already took :data:`GIVE_UP` times the best so far. The fastest is used for that call
+compiles numba kernels), then the best of :data:`REPEATS` timed ones, unless the first
+already took :data:`GIVE_UP` times the best so far. The fastest is used for that call
 and every later one on the same problem, in this process and, through a JSON cache file,
 in later ones on the same machine (see :func:`fingerprint`). Forward passes, input gradients (native
 adjoints and adjoints derived by zero insertion alike) and weight gradients are tuned
@@ -60,8 +60,8 @@ __all__ = [
 COST_FACTOR = 2.5
 #: Timed calls per candidate (after one untimed call); the best counts.
 REPEATS = 2
-#: A candidate whose untimed call took this many times the best time so far is not timed
-#: again (its untimed call's time is recorded).
+#: A candidate whose first timed call took this many times the best time so far is not timed
+#: again (that call's time is recorded).
 GIVE_UP = 3.0
 #: Tuned choices this process remembers at most (then it starts over, reading the file).
 MEMO_SIZE = 4096
@@ -228,15 +228,16 @@ def tuned(key: str, candidates, run):
 
 def _time(candidates, run) -> tuple[str, dict]:
     """Best times in ms of the candidates worth timing, cheapest estimate first; one whose
-    untimed call already took :data:`GIVE_UP` times the best so far is not timed again."""
+    first timed call took :data:`GIVE_UP` times the best so far is not timed again."""
     cheapest = min(cost for _, _, cost in candidates)
     times, fastest = {}, float("inf")
     for name, candidate, cost in sorted(candidates, key=lambda c: (c[2], c[0])):
         if cost > COST_FACTOR * cheapest:
             break
-        best = _timed(run, candidate)  # untimed: compiles numba kernels, fills caches
+        _timed(run, candidate)  # untimed: compiles numba kernels, fills caches
+        best = _timed(run, candidate)
         if best <= GIVE_UP * fastest:
-            best = min(_timed(run, candidate) for _ in range(REPEATS))
+            best = min(best, *(_timed(run, candidate) for _ in range(REPEATS - 1)))
         times[name], fastest = round(1e3 * best, 4), min(fastest, best)
     return min(times, key=times.get), times
 
