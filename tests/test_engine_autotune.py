@@ -86,6 +86,24 @@ def test_a_slow_first_call_does_not_count(cache):
         del ALGORITHMS["model_pick"], ALGORITHMS["compiles_first"]
 
 
+def test_a_candidate_that_raises_is_left_out(cache, fakes):
+    def fails(*args):
+        raise MemoryError("no room for this candidate's workspace")
+
+    gemm = ALGORITHMS["gemm"]
+    register(Algorithm("fails", fails, gemm.weight_grad, supports=lambda problem: True,
+                       cost=lambda problem: 1.5))  # fmt: skip
+    try:
+        x, w = _xw()
+        with autotuning(cache=cache):
+            y = conv(x, w, padding=1)
+        np.testing.assert_allclose(y, conv(x, w, padding=1, algorithm="gemm"), rtol=1e-12)
+        entry = next(iter(autotune.load(cache).values()))
+        assert entry["algorithm"] == "timed_pick" and "fails" not in entry["times"]
+    finally:
+        del ALGORITHMS["fails"]
+
+
 def test_choices_are_remembered_then_read_back_from_disk(cache, fakes, monkeypatch):
     x, w = _xw()
     with autotuning(cache=cache):

@@ -8,9 +8,9 @@ loops excepted) on the call's own data, cheapest estimate first: one untimed cal
 compiles numba kernels), then the best of :data:`REPEATS` timed ones, unless the first
 already took :data:`GIVE_UP` times the best so far. The fastest is used for that call
 and every later one on the same problem, in this process and, through a JSON cache file,
-in later ones on the same machine (see :func:`fingerprint`). Forward passes, input gradients (native
-adjoints and adjoints derived by zero insertion alike) and weight gradients are tuned
-separately.
+in later ones on the same machine (see :func:`fingerprint`). Forward passes, input
+gradients (native adjoints and adjoints derived by zero insertion alike) and weight
+gradients are tuned separately.
 
 It is off by default, as PyTorch's ``torch.backends.cudnn.benchmark``: a tuned first call
 takes several times longer. Turn it on with :func:`set_autotune` (or the
@@ -171,8 +171,9 @@ def _cpu_model() -> str:
 
 def load(path: str | os.PathLike | None = None) -> dict:
     """This machine's tuned choices in the cache file: ``{problem key: entry}``; each entry
-    holds the chosen ``algorithm``, whether it ran the ``native`` adjoint, and the
-    candidates' best times in ms (``times``). Empty if the file is missing or unreadable."""
+    holds the chosen ``algorithm`` (``name+native`` for an algorithm's native adjoint) and
+    the timed candidates' best times in ms (``times``). Empty if the file is missing or
+    unreadable."""
     return _read(os.fspath(path) if path is not None else cache_path()).get(fingerprint(), {})
 
 
@@ -228,17 +229,25 @@ def tuned(key: str, candidates, run):
 
 def _time(candidates, run) -> tuple[str, dict]:
     """Best times in ms of the candidates worth timing, cheapest estimate first; one whose
-    first timed call took :data:`GIVE_UP` times the best so far is not timed again."""
+    first timed call took :data:`GIVE_UP` times the best so far is not timed again, one
+    that raises (out of memory, say) is left out (if every one does, the last error
+    propagates)."""
     cheapest = min(cost for _, _, cost in candidates)
-    times, fastest = {}, float("inf")
+    times, fastest, failure = {}, float("inf"), None
     for name, candidate, cost in sorted(candidates, key=lambda c: (c[2], c[0])):
         if cost > COST_FACTOR * cheapest:
             break
-        _timed(run, candidate)  # untimed: compiles numba kernels, fills caches
+        try:
+            _timed(run, candidate)  # untimed: compiles numba kernels, fills caches
+        except Exception as error:  # a candidate that fails is not a choice
+            failure = error
+            continue
         best = _timed(run, candidate)
         if best <= GIVE_UP * fastest:
             best = min(best, *(_timed(run, candidate) for _ in range(REPEATS - 1)))
         times[name], fastest = round(1e3 * best, 4), min(fastest, best)
+    if not times:
+        raise failure
     return min(times, key=times.get), times
 
 

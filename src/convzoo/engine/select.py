@@ -30,6 +30,8 @@ __all__ = [
     "correlate",
     "correlate_transpose",
     "correlate_weight_grad",
+    "transpose_problems",
+    "transpose_with",
 ]
 
 
@@ -280,7 +282,16 @@ def _transpose_choice(g, w, stride, dilation, groups, full_spatial, algorithm, f
 
 def transpose_problems(g_shape, w_shape, stride, dilation, groups, full_spatial, dtype):
     """The forward problem whose adjoint is asked for, and the stride-1 problem of the
-    zero-insertion adjoint."""
+    zero-insertion adjoint.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> forward, derived = transpose_problems((8, 128, 16, 16), (128, 64, 4, 4), (2, 2),
+    ...                                       (1, 1), 1, (34, 34), np.dtype("float32"))
+    >>> forward.input_shape, derived.input_shape, derived.weight_shape
+    ((8, 64, 34, 34), (8, 128, 37, 37), (64, 128, 4, 4))
+    """
     forward = Problem(
         (g_shape[0], w_shape[1] * groups, *full_spatial),
         tuple(w_shape),
@@ -325,7 +336,17 @@ def correlate_transpose(
 
 def transpose_with(chosen, native, g, w, stride, dilation, groups, full_spatial):
     """:func:`correlate_transpose` by ``chosen``: its native adjoint, or (``native=False``)
-    its forward correlation of the zero-inserted output gradient with the flipped kernel."""
+    its forward correlation of the zero-inserted output gradient with the flipped kernel.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gemm = ALGORITHMS["gemm"]
+    >>> g, w = np.ones((1, 1, 2)), np.ones((1, 1, 3))
+    >>> [transpose_with(gemm, native, g, w, (2,), (1,), 1, (5,))[0, 0].tolist()
+    ...  for native in (True, False)]
+    [[1.0, 1.0, 2.0, 1.0, 1.0], [1.0, 1.0, 2.0, 1.0, 1.0]]
+    """
     if native:
         return chosen.transpose(g, w, stride, dilation, groups, full_spatial)
     kernel = w.shape[2:]
