@@ -92,7 +92,14 @@ def set_autotune(enabled: bool, cache: str | os.PathLike | None = None) -> None:
 
 
 def autotune_enabled() -> bool:
-    """Whether ``algorithm='auto'`` is tuned by timing (:func:`set_autotune`)."""
+    """Whether ``algorithm='auto'`` is tuned by timing (:func:`set_autotune`).
+
+    Examples
+    --------
+    >>> with autotuning(False):
+    ...     autotune_enabled()
+    False
+    """
     return _state["on"]
 
 
@@ -116,7 +123,13 @@ def autotuning(enabled: bool = True, cache: str | os.PathLike | None = None):
 
 def cache_path() -> str:
     """The cache file: :func:`set_autotune`'s, else ``CONVZOO_AUTOTUNE_CACHE``, else
-    ``~/.cache/convzoo/autotune.json`` (``XDG_CACHE_HOME`` if set)."""
+    ``~/.cache/convzoo/autotune.json`` (``XDG_CACHE_HOME`` if set).
+
+    Examples
+    --------
+    >>> cache_path().endswith(".json")
+    True
+    """
     if _state["path"] is not None:
         return _state["path"]
     if os.environ.get("CONVZOO_AUTOTUNE_CACHE"):
@@ -173,7 +186,13 @@ def load(path: str | os.PathLike | None = None) -> dict:
     """This machine's tuned choices in the cache file: ``{problem key: entry}``; each entry
     holds the chosen ``algorithm`` (``name+native`` for an algorithm's native adjoint) and
     the timed candidates' best times in ms (``times``). Empty if the file is missing or
-    unreadable."""
+    unreadable.
+
+    Examples
+    --------
+    >>> load("/nonexistent/autotune.json")
+    {}
+    """
     return _read(os.fspath(path) if path is not None else cache_path()).get(fingerprint(), {})
 
 
@@ -208,6 +227,14 @@ def tuned(key: str, candidates, run):
     ``candidates`` is a list of ``(name, candidate, estimated cost)``: ``name`` identifies
     it in the cache (an algorithm's name, with ``+native`` for a native adjoint), and the
     one with the lowest cost is what ``auto`` picks untuned. Returns the candidate.
+
+    Examples
+    --------
+    >>> import os, tempfile, time
+    >>> path = os.path.join(tempfile.mkdtemp(), "tune.json")
+    >>> with autotuning(cache=path):
+    ...     tuned("doc", [("slow", 0.01, 1.0), ("fast", 0.0, 2.0)], time.sleep)
+    0.0
     """
     path, machine = cache_path(), fingerprint()
     # the candidates belong to the key: registering an algorithm tunes the problem again
