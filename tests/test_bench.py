@@ -11,8 +11,9 @@ import pytest
 
 from convzoo import conv, conv_backward, make_spec
 from convzoo.bench import add_arguments, measure, report, run_cli, suite, textbook
-from convzoo.bench.runner import summary
-from convzoo.engine.select import choose_transpose
+from convzoo.bench.runner import floor_seconds, summary
+from convzoo.engine import winograd
+from convzoo.engine.select import Problem, choose_transpose
 
 pytest.importorskip("torch")
 
@@ -183,3 +184,58 @@ def test_algorithm_column_names_what_auto_runs_on_real_data():
     g = np.ones(spec.output_shape, np.float32)
     chosen, _ = choose_transpose(g, w, spec.stride, spec.dilation, 1, spec.padded_spatial)
     assert suite._algorithms(x, w, spec).split(" / ")[1].startswith(chosen.name)
+
+
+@pytest.mark.parametrize(
+    ("x_shape", "w_shape", "stride", "groups", "taps"),
+    [
+        ((8, 64, 58, 58), (64, 64, 3, 3), (1, 1), 1, 9),
+        ((8, 128, 58, 58), (128, 1, 3, 3), (2, 2), 128, 9),
+        ((8, 3, 230, 230), (64, 3, 7, 7), (2, 2), 1, 49),
+        ((2, 160, 17, 23), (160, 160, 1, 7), (1, 1), 1, 7),
+        ((2, 8, 5, 5, 5), (8, 4, 1, 1, 1), (1, 1, 1), 2, 1),
+    ],
+    ids=["3x3", "depthwise-s2", "stem", "1x7", "3d-pointwise-grouped"],
+)
+def test_fewest_macs_is_one_per_output_per_input_channel(x_shape, w_shape, stride, groups, taps):
+    p = Problem(x_shape, w_shape, stride, (1,) * len(stride), groups, np.dtype("float32"))
+    c_out, c_per_group = w_shape[:2]
+    outputs = x_shape[0] * c_out * np.prod(p.output_spatial)
+    assert suite.fewest_macs(p) == outputs * c_per_group == p.macs // taps
+
+
+@pytest.mark.parametrize("m", [2, 4])
+def test_winograd_needs_more_products_than_the_fewest(m):
+    """The ceiling's bound sits below what a real fast algorithm does."""
+    p = Problem((8, 256, 16, 16), (256, 256, 3, 3), (1, 1), (1, 1), 1, np.dtype("float32"))
+    assert suite.fewest_macs(p) < winograd.multiplications(p, m)["elementwise"] < p.macs
+
+
+def test_transposed_case_counts_one_product_per_output_per_input_channel():
+    case = next(layer for layer in suite.QUICK if layer.name == "quick_transposed").build(
+        np.random.default_rng(0), 1
+    )
+    assert case.fewest_flops == 2.0 * (64 * 32 * 32) * 128  # outputs x input channels
+    assert case.flops / case.fewest_flops == 4  # 4x4 taps, stride 2: 2x2 per output
+
+
+def test_floor_is_the_slower_of_compute_and_traffic():
+    roofs = {"peak_gflops": 100.0, "peak_gbs": 10.0}
+    assert floor_seconds(1e9, 1e6, roofs) == pytest.approx(0.01)  # compute-bound
+    assert floor_seconds(1e6, 1e9, roofs) == pytest.approx(0.1)  # memory-bound
+
+
+def test_report_gives_the_ceiling_over_the_textbook(tmp_path):
+    argv = ("--quick", "--no-memory", "--repeats", "1", "--layers", "quick_depthwise")
+    assert run_cli(_args(*argv, "--out", str(tmp_path))) == 0
+    row = next(csv.DictReader(open(tmp_path / "results.csv")))
+    for phase in ("fwd", "bwd"):
+        floor = float(row[f"{phase}_floor_ms"])
+        assert floor > 0
+        assert float(row[f"{phase}_ceiling_vs_numpy"]) == pytest.approx(
+            float(row[f"{phase}_numpy_ms"]) / floor, rel=1e-4
+        )
+    text = (tmp_path / "results.md").read_text()
+    s = summary([{k: float(v) for k, v in row.items() if k.endswith(("ratio", "numpy"))}
+                 | {"layer": row["layer"]}])  # fmt: skip
+    assert f"no algorithm could be more than **{s['vs_numpy_ceiling_geomean']:.0f}x**" in text

@@ -15,7 +15,16 @@ import numpy as np
 from . import measure, process
 from .suite import BATCH, suite
 
-__all__ = ["Settings", "set_threads", "machine", "run_layer", "run", "summary", "TARGETS"]
+__all__ = [
+    "Settings",
+    "set_threads",
+    "machine",
+    "floor_seconds",
+    "run_layer",
+    "run",
+    "summary",
+    "TARGETS",
+]
 
 #: The issue's targets: ratios are convzoo time / PyTorch time.
 TARGETS = {
@@ -95,6 +104,23 @@ def machine(threads: int) -> dict:
     return info
 
 
+def floor_seconds(flops: float, traffic: float, roofs: dict) -> float:
+    """The shortest time any algorithm could take on this machine.
+
+    ``flops`` (the fewest the problem needs, :func:`.suite.fewest_macs`) at the measured
+    sgemm peak, or the compulsory ``traffic`` in bytes at the measured stream bandwidth,
+    whichever takes longer. The textbook's time over it is the *ceiling* of the speed-up
+    over the textbook: what no algorithm can beat here, however clever.
+
+    Examples
+    --------
+    >>> roofs = {"peak_gflops": 200.0, "peak_gbs": 40.0}
+    >>> floor_seconds(2e9, 1e6, roofs), floor_seconds(2e6, 4e8, roofs)  # compute, memory
+    (0.01, 0.01)
+    """
+    return max(flops / (roofs["peak_gflops"] * 1e9), traffic / (roofs["peak_gbs"] * 1e9))
+
+
 def run_layer(layer, settings: Settings, roofs: dict, rng_seed: int = 0) -> dict:
     """Time one layer forward and backward against PyTorch and the textbook version."""
     case = layer.build(np.random.default_rng(rng_seed), settings.batch)
@@ -112,6 +138,8 @@ def run_layer(layer, settings: Settings, roofs: dict, rng_seed: int = 0) -> dict
         # the cores' speeds around the timings: a slower core slows both libraries' calls
         skews = (measure.core_skew(before), measure.core_skew(measure.core_times()))
         row[f"{phase}_core_skew"] = max((v for v in skews if not math.isnan(v)), default=math.nan)
+        flops = case.flops * (1 if phase == "fwd" else 2)
+        traffic = case.bytes_fwd if phase == "fwd" else case.bytes_bwd
         # the textbook version's timed calls are prepared like the others' (its untimed
         # calls first), so that PyTorch's spinning workers have left the cores to it
         numpy_time = statistics.median(
@@ -123,8 +151,6 @@ def run_layer(layer, settings: Settings, roofs: dict, rng_seed: int = 0) -> dict
                 idle=settings.idle,
             )["numpy"]
         )
-        flops = case.flops * (1 if phase == "fwd" else 2)
-        traffic = case.bytes_fwd if phase == "fwd" else case.bytes_bwd
         row[f"{phase}_convzoo_ms"] = 1e3 * times["convzoo"]
         row[f"{phase}_torch_ms"] = 1e3 * times["torch"]
         row[f"{phase}_numpy_ms"] = 1e3 * numpy_time
@@ -132,6 +158,10 @@ def run_layer(layer, settings: Settings, roofs: dict, rng_seed: int = 0) -> dict
         # best-of-repeats ratio: less sensitive to other jobs on a shared machine
         row[f"{phase}_ratio_best"] = min(samples["convzoo"]) / min(samples["torch"])
         row[f"{phase}_speedup_vs_numpy"] = numpy_time / times["convzoo"]
+        fewest = case.fewest_flops * (1 if phase == "fwd" else 2)  # grad-in + grad-w
+        floor = floor_seconds(fewest, traffic, roofs)
+        row[f"{phase}_floor_ms"] = 1e3 * floor
+        row[f"{phase}_ceiling_vs_numpy"] = numpy_time / floor
         row[f"{phase}_gflops"] = flops / times["convzoo"] / 1e9
         row[f"{phase}_torch_gflops"] = flops / times["torch"] / 1e9
         row[f"{phase}_gbs"] = traffic / times["convzoo"] / 1e9
@@ -170,15 +200,21 @@ def summary(rows) -> dict:
     Examples
     --------
     >>> s = summary([{"layer": "a", "fwd_ratio": 0.5, "bwd_ratio": 2.0,
-    ...               "fwd_speedup_vs_numpy": 100.0, "bwd_speedup_vs_numpy": 25.0}])
+    ...               "fwd_speedup_vs_numpy": 100.0, "bwd_speedup_vs_numpy": 25.0,
+    ...               "fwd_ceiling_vs_numpy": 400.0, "bwd_ceiling_vs_numpy": 100.0}])
     >>> s["fwd_geomean"], s["bwd_geomean"], round(s["vs_numpy_geomean"], 6)
     (0.5, 2.0, 50.0)
+    >>> round(s["vs_numpy_ceiling_geomean"], 6)  # what no algorithm could beat
+    200.0
     """
     out = {
         "fwd_geomean": _geomean(r["fwd_ratio"] for r in rows),
         "bwd_geomean": _geomean(r["bwd_ratio"] for r in rows),
         "vs_numpy_geomean": _geomean(
             v for r in rows for v in (r["fwd_speedup_vs_numpy"], r["bwd_speedup_vs_numpy"])
+        ),
+        "vs_numpy_ceiling_geomean": _geomean(
+            r.get(f"{phase}_ceiling_vs_numpy", math.nan) for r in rows for phase in ("fwd", "bwd")
         ),
         "fwd_geomean_best": _geomean(r.get("fwd_ratio_best", float("nan")) for r in rows),
         "bwd_geomean_best": _geomean(r.get("bwd_ratio_best", float("nan")) for r in rows),

@@ -2,9 +2,10 @@
 
 Each :class:`Layer` builds a :class:`Case`: seeded float32 arrays and six zero-argument
 callables (convzoo, PyTorch and the textbook NumPy version, forward and backward), plus the
-FLOPs and the compulsory memory traffic used for the roofline. Backward means the input and
-weight gradients of the whole sequence (PyTorch reuses a recorded graph, so only its
-backward pass is timed). Batch 8 throughout.
+FLOPs and the compulsory memory traffic used for the roofline, and the FLOPs of the cheapest
+conceivable algorithm (:func:`fewest_macs`) used for the speed-up ceiling. Backward means
+the input and weight gradients of the whole sequence (PyTorch reuses a recorded graph, so
+only its backward pass is timed). Batch 8 throughout.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ..engine.select import Problem, choose, choose_transpose
 from ..functional.fused import depthwise_separable, shuffle_pointwise_grouped
 from . import textbook
 
-__all__ = ["Case", "Layer", "SUITE", "QUICK", "suite"]
+__all__ = ["Case", "Layer", "SUITE", "QUICK", "fewest_macs", "suite"]
 
 BATCH = 8
 
@@ -31,6 +32,7 @@ class Case:
 
     ops: dict[str, Callable[[], object]]
     flops: float  # forward, direct method (2 per multiply-add)
+    fewest_flops: float  # forward, the cheapest conceivable algorithm (see fewest_macs)
     bytes_fwd: int  # compulsory traffic: input + weights + output
     bytes_bwd: int  # input + weights + output gradient read, input and weight gradients written
     in_out_bytes: int
@@ -53,6 +55,27 @@ def _torch():
             "the benchmark compares with PyTorch: pip install convzoo[torch]"
         ) from error
     return torch
+
+
+def fewest_macs(problem: Problem) -> int:
+    """The fewest multiply-adds any algorithm needs: one per output element per input channel
+    of its group.
+
+    A lower bound for the speed-up ceiling, not a count of any real algorithm: Winograd's
+    minimal filtering F(m, r) needs ``m + r - 1`` multiplications for ``m`` outputs of an
+    ``r``-tap kernel, which tends to one per output as the tile grows, and an FFT's products
+    per frequency bin likewise; what no transform removes is the sum over input channels
+    (short of Strassen-like matrix products, which no CPU convolution library uses at these
+    sizes). So this is the direct method's count divided by the kernel's taps.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = Problem((8, 64, 58, 58), (64, 64, 3, 3), (1, 1), (1, 1), 1, np.dtype("float32"))
+    >>> p.macs // fewest_macs(p)  # a 3x3 kernel: 9 taps
+    9
+    """
+    return problem.macs // math.prod(problem.weight_shape[2:])
 
 
 def _nbytes(*arrays):
@@ -102,11 +125,11 @@ def _conv_case(rng, batch, x_shape, w_shape, **kw) -> Case:
         tkw["padding"] = tuple(lo for lo, _ in pads)
         ty = fn(tx, tw, **tkw)
         ops["torch_fwd"] = lambda: fn(tx, tw, **tkw)
-    macs = Problem((batch, x.shape[1], *spec.padded_spatial), w.shape, spec.stride,
-                   spec.dilation, spec.groups, x.dtype).macs  # fmt: skip
+    problem = Problem((batch, x.shape[1], *spec.padded_spatial), w.shape, spec.stride,
+                      spec.dilation, spec.groups, x.dtype)  # fmt: skip
     return Case(
-        ops, 2.0 * macs, _nbytes(x, w, y), _nbytes(x, w, gy, x, w), _nbytes(x, y),
-        _algorithms(x, w, spec),
+        ops, 2.0 * problem.macs, 2.0 * fewest_macs(problem), _nbytes(x, w, y),
+        _nbytes(x, w, gy, x, w), _nbytes(x, y), _algorithms(x, w, spec),
     )  # fmt: skip
 
 
@@ -143,9 +166,10 @@ def _transposed_case(rng, batch) -> Case:
         "numpy_bwd": numpy_bwd,
     }
     macs = batch * 128 * 64 * 16 * 16 * 16
+    fewest = y.size * x.shape[1]  # one per output element per input channel (fewest_macs)
     spec = make_spec("conv", y.shape, w.shape, **kw)
-    return Case(ops, 2.0 * macs, _nbytes(x, w, y), _nbytes(x, w, gy, x, w), _nbytes(x, y),
-                "transpose: " + _algorithms(y, w, spec))  # fmt: skip
+    return Case(ops, 2.0 * macs, 2.0 * fewest, _nbytes(x, w, y), _nbytes(x, w, gy, x, w),
+                _nbytes(x, y), "transpose: " + _algorithms(y, w, spec))  # fmt: skip
 
 
 def _chain(convs, x, gy):
@@ -173,11 +197,12 @@ def _sequence_case(rng, batch, x_shape, convs_spec, fused=None) -> Case:
         (rng.standard_normal(s, dtype=np.float32) / math.sqrt(math.prod(s[1:])), kw)
         for s, kw in convs_spec
     ]
-    h, macs, textbook_steps = x, 0, []
+    h, macs, fewest, textbook_steps = x, 0, 0, []
     for w, kw in convs:
         spec = make_spec("conv", h.shape, w.shape, **kw)
-        macs += Problem((batch, h.shape[1], *spec.padded_spatial), w.shape, spec.stride,
-                        spec.dilation, spec.groups, h.dtype).macs  # fmt: skip
+        problem = Problem((batch, h.shape[1], *spec.padded_spatial), w.shape, spec.stride,
+                          spec.dilation, spec.groups, h.dtype)  # fmt: skip
+        macs, fewest = macs + problem.macs, fewest + fewest_macs(problem)
         textbook_steps.append((w, (spec.stride, spec.padding, spec.dilation, spec.groups)))
         h = conv(h, w, **kw)
     y = h
@@ -219,8 +244,9 @@ def _sequence_case(rng, batch, x_shape, convs_spec, fused=None) -> Case:
     }
     weights = [w for w, _ in convs]
     algorithm = "fused" if fused is not None else "chain of auto"
-    return Case(ops, 2.0 * macs, _nbytes(x, *weights, y), _nbytes(x, *weights, gy, x, *weights),
-                _nbytes(x, y), algorithm, {"inputs": (x, convs)})  # fmt: skip
+    return Case(ops, 2.0 * macs, 2.0 * fewest, _nbytes(x, *weights, y),
+                _nbytes(x, *weights, gy, x, *weights), _nbytes(x, y), algorithm,
+                {"inputs": (x, convs)})  # fmt: skip
 
 
 def _run_chain(x, convs):
@@ -279,9 +305,9 @@ def _shuffle_pointwise(rng, batch) -> Case:
         "numpy_fwd": lambda: textbook.forward(_shuffle(x, 3), w, *args),
         "numpy_bwd": lambda: textbook.backward(gy, _shuffle(x, 3), w, *args),
     }
-    macs = batch * 60 * 80 * 28 * 28
-    return Case(ops, 2.0 * macs, _nbytes(x, w, y), _nbytes(x, w, gy, x, w), _nbytes(x, y),
-                "fused shuffle_pointwise_grouped / gemm")  # fmt: skip
+    macs = batch * 60 * 80 * 28 * 28  # a 1x1 kernel: the fewest there can be
+    return Case(ops, 2.0 * macs, 2.0 * macs, _nbytes(x, w, y), _nbytes(x, w, gy, x, w),
+                _nbytes(x, y), "fused shuffle_pointwise_grouped / gemm")  # fmt: skip
 
 
 def _layer(name, description, x_shape, w_shape, **kw):
