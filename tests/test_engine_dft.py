@@ -225,6 +225,25 @@ def test_gauss_transform_matrices_compute_a_cyclic_correlation():
         np.testing.assert_allclose(y, want, atol=1e-12)
 
 
+def test_gauss_rows_keep_every_product_that_does_not_vanish():
+    """The products :func:`gauss_rows` leaves out are those of the real bins' ``S`` (zero
+    for real taps) and their ``k2`` (``-k1``, read by the inverse with weight zero): the
+    correlation through the kept rows alone is the full one, odd and even lengths."""
+    rng = np.random.default_rng(8)
+    for length, kept in ((7, 3 * 4 - 2), (8, 3 * 5 - 4)):
+        x, w = rng.standard_normal(length), rng.standard_normal(length)
+        bins, positions = length // 2 + 1, np.arange(length)
+        needed = dft_blocks.gauss_rows(bins, length)
+        assert len(needed) == kept
+        right = dft_blocks.gauss_spectra(bins, positions, length, "float64") @ x
+        left = dft_blocks.gauss_spectra(bins, positions, length, "float64", left=True) @ w
+        inverse = dft_blocks.gauss_inverse(bins, positions, length, "float64")
+        full = inverse @ (left * right)
+        np.testing.assert_allclose(inverse[:, needed] @ (left * right)[needed], full, atol=1e-12)
+        for b in dft_blocks.real_bins(length):
+            assert abs(left[3 * b + 2]) < 1e-12 and np.abs(inverse[:, 3 * b + 1]).max() < 1e-12
+
+
 def test_dft_permuted_copy_any_view(dft_kernels):
     x = np.arange(2 * 3 * 4 * 5.0).reshape(2, 3, 4, 5)
     for order in [(3, 1, 0, 2), (2, 1, 0, 3), (0, 1, 2, 3)]:

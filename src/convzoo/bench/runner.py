@@ -13,13 +13,13 @@ import statistics
 import numpy as np
 
 from . import measure, process
+from .ceiling import floor_seconds
 from .suite import BATCH, suite
 
 __all__ = [
     "Settings",
     "set_threads",
     "machine",
-    "floor_seconds",
     "run_layer",
     "run",
     "summary",
@@ -102,23 +102,6 @@ def machine(threads: int) -> dict:
     info["peak_gbs"] = max(info["stream_gbs"].values())
     info["load_before"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return info
-
-
-def floor_seconds(flops: float, traffic: float, roofs: dict) -> float:
-    """The shortest time any algorithm could take on this machine.
-
-    ``flops`` (the fewest the problem needs, :func:`.suite.fewest_macs`) at the measured
-    sgemm peak, or the compulsory ``traffic`` in bytes at the measured stream bandwidth,
-    whichever takes longer. The textbook's time over it is the *ceiling* of the speed-up
-    over the textbook: what no algorithm can beat here, however clever.
-
-    Examples
-    --------
-    >>> roofs = {"peak_gflops": 200.0, "peak_gbs": 40.0}
-    >>> floor_seconds(2e9, 1e6, roofs), floor_seconds(2e6, 4e8, roofs)  # compute, memory
-    (0.01, 0.01)
-    """
-    return max(flops / (roofs["peak_gflops"] * 1e9), traffic / (roofs["peak_gbs"] * 1e9))
 
 
 def run_layer(layer, settings: Settings, roofs: dict, rng_seed: int = 0) -> dict:

@@ -2,10 +2,10 @@
 
 Each :class:`Layer` builds a :class:`Case`: seeded float32 arrays and six zero-argument
 callables (convzoo, PyTorch and the textbook NumPy version, forward and backward), plus the
-FLOPs and the compulsory memory traffic used for the roofline, and the FLOPs of the cheapest
-conceivable algorithm (:func:`fewest_macs`) used for the speed-up ceiling. Backward means
-the input and weight gradients of the whole sequence (PyTorch reuses a recorded graph, so
-only its backward pass is timed). Batch 8 throughout.
+FLOPs and the compulsory memory traffic used for the roofline, and the FLOPs of the
+cheapest conceivable algorithm (:func:`.ceiling.fewest_macs`) used for the speed-up
+ceiling. Backward means the input and weight gradients of the whole sequence (PyTorch
+reuses a recorded graph, so only its backward pass is timed). Batch 8 throughout.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from .. import conv, conv_backward, conv_transpose, conv_transpose_backward, mak
 from ..engine.select import Problem, choose, choose_transpose
 from ..functional.fused import depthwise_separable, shuffle_pointwise_grouped
 from . import textbook
+from .ceiling import fewest_macs
 
-__all__ = ["Case", "Layer", "SUITE", "QUICK", "fewest_macs", "suite"]
+__all__ = ["Case", "Layer", "SUITE", "QUICK", "suite"]
 
 BATCH = 8
 
@@ -32,7 +33,7 @@ class Case:
 
     ops: dict[str, Callable[[], object]]
     flops: float  # forward, direct method (2 per multiply-add)
-    fewest_flops: float  # forward, the cheapest conceivable algorithm (see fewest_macs)
+    fewest_flops: float  # forward, the cheapest conceivable algorithm (.ceiling)
     bytes_fwd: int  # compulsory traffic: input + weights + output
     bytes_bwd: int  # input + weights + output gradient read, input and weight gradients written
     in_out_bytes: int
@@ -55,27 +56,6 @@ def _torch():
             "the benchmark compares with PyTorch: pip install convzoo[torch]"
         ) from error
     return torch
-
-
-def fewest_macs(problem: Problem) -> int:
-    """The fewest multiply-adds any algorithm needs: one per output element per input channel
-    of its group.
-
-    A lower bound for the speed-up ceiling, not a count of any real algorithm: Winograd's
-    minimal filtering F(m, r) needs ``m + r - 1`` multiplications for ``m`` outputs of an
-    ``r``-tap kernel, which tends to one per output as the tile grows, and an FFT's products
-    per frequency bin likewise; what no transform removes is the sum over input channels
-    (short of Strassen-like matrix products, which no CPU convolution library uses at these
-    sizes). So this is the direct method's count divided by the kernel's taps.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> p = Problem((8, 64, 58, 58), (64, 64, 3, 3), (1, 1), (1, 1), 1, np.dtype("float32"))
-    >>> p.macs // fewest_macs(p)  # a 3x3 kernel: 9 taps
-    9
-    """
-    return problem.macs // math.prod(problem.weight_shape[2:])
 
 
 def _nbytes(*arrays):

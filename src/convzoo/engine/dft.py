@@ -15,9 +15,11 @@ product of spectra (the convolution theorem); the other axes are just more colum
 3. one real product with a ``(n_out, 3B)`` matrix takes the real and imaginary parts and
    returns every output row.
 
-Per output and channel pair that is ``3 B / n_out`` real multiply-adds instead of the
-direct method's ``k``: for a 1x7 kernel on 17-wide rows, 11 bins, ``1.9`` instead of ``7``
-(3.6x fewer). The transforms are matrix products (no FFT), which
+Bin 0 (and bin ``L/2`` when ``L`` is even) is real for real rows and weights: there one
+product replaces Gauss's three (:func:`.dft_blocks.gauss_rows`). Per output and channel
+pair that is about ``3 B / n_out`` real multiply-adds instead of the direct method's ``k``:
+for a 1x7 kernel on 17-wide rows, 11 bins and 29 products, ``1.7`` instead of ``7`` (4.1x
+fewer). The transforms are matrix products (no FFT), which
 costs ``O(L^2)`` per row: the algorithm takes rows of up to :data:`MAX_LENGTH` cells.
 
 The weight gradient is the same in reverse: per bin, ``conj(G_b) X_b^T`` summed over rows is
@@ -144,14 +146,15 @@ def cost(problem) -> float:
     c_out, c_group = problem.weight_shape[:2]
     groups = problem.groups
     per_group = c_out // groups
-    products = groups * bins * 3 * per_group * c_group * rows
+    needed = len(dft_blocks.gauss_rows(bins, size))  # the products per bin, over all bins
+    products = groups * needed * per_group * c_group * rows
     products /= gemm_efficiency(per_group, c_group, rows)
-    transforms = 3 * bins * rows * (size * c_group + n_out * per_group) * groups
-    transforms /= gemm_efficiency(3 * bins, size, rows * c_group)
+    transforms = needed * rows * (size * c_group + n_out * per_group) * groups
+    transforms /= gemm_efficiency(needed, size, rows * c_group)
     # the weight spectra (k multiply-adds per cell) and the three operands built from them
     weights = 2 * bins * c_out * c_group * (max(problem.weight_shape[2:]) + 3)
-    copies = rows * (size * c_group * groups + 2 * n_out * c_out + 3 * bins * c_out)
-    calls = CALL_COST * groups * bins * 3  # one BLAS call per product: matters for short rows
+    copies = rows * (size * c_group * groups + 2 * n_out * c_out + needed * c_out)
+    calls = CALL_COST * groups * needed  # one BLAS call per product: matters for short rows
     return products + transforms + weights + 8 * copies + calls
 
 
@@ -269,7 +272,9 @@ def unpadded(x, w, stride, dilation, groups, padding):
     x, extra, length, bins, forward = _prepared(x, padding, axis, reach * (taps - 1), dtype)
     size = x.shape[2 + axis]
     n_out = size + extra - reach * (taps - 1)
-    inverse = dft_blocks.gauss_inverse(bins, np.arange(n_out), length, dtype)  # (n_out, 3B)
+    needed = dft_blocks.gauss_rows(bins, length)  # R of the 3B products: real bins need one
+    forward = forward[needed]  # (R, n)
+    inverse = dft_blocks.gauss_inverse(bins, np.arange(n_out), length, dtype)[:, needed]
     # conj(DFT(w)) at the dilated taps: A + iS with A = sum w cos, S = sum w sin
     angle = 2 * np.pi * np.outer(np.arange(bins), np.arange(taps) * reach) / length
     cos_t, sin_t = np.cos(angle).astype(dtype), np.sin(angle).astype(dtype)
@@ -282,12 +287,12 @@ def unpadded(x, w, stride, dilation, groups, padding):
     for g in range(groups):
         chans = slice(g * c_group, (g + 1) * c_group)
         outs = slice(g * per_group, (g + 1) * per_group)
-        block = dft_blocks.weight_block(w3[outs], cos_t, sin_t, "dft_block")
+        block = dft_blocks.weight_block(w3[outs], cos_t, sin_t, "dft_block", needed)
         for batch in _batches(x, axis, bins, n_out, c_group, per_group):
             rows, moved = _rows(x[batch, chans], axis, "dft_rows")  # (n, C_g * N * rest)
-            spectra = _product("dft_spectra", forward, rows).reshape(3 * bins, c_group, -1)
-            products = _bin_products("dft_products", block, spectra)  # (3B, C_out/G, ...)
-            spatial = _product("dft_spatial", inverse, products.reshape(3 * bins, -1))
+            spectra = _product("dft_spectra", forward, rows).reshape(len(needed), c_group, -1)
+            products = _bin_products("dft_products", block, spectra)  # (R, C_out/G, ...)
+            spatial = _product("dft_spatial", inverse, products.reshape(len(needed), -1))
             spatial = spatial.reshape(n_out, per_group, *moved[2:])  # (n_out, C, N, *rest)
             dft_blocks.permuted_copy(
                 y[batch, outs], np.moveaxis(spatial.swapaxes(1, 2), 0, 2 + axis)
@@ -354,7 +359,10 @@ def unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding):
     taps, reach = kernel[axis], dilation[axis]
     x, _, length, bins, forward = _prepared(x, padding, axis, reach * (taps - 1), dtype)
     n_out = g.shape[2 + axis]
-    of_grad = dft_blocks.gauss_spectra(bins, np.arange(n_out), length, dtype, left=True)
+    needed = dft_blocks.gauss_rows(bins, length)  # R of the 3B products
+    real = 3 * np.array(dft_blocks.real_bins(length))  # their k1 rows
+    forward = forward[needed]
+    of_grad = dft_blocks.gauss_spectra(bins, np.arange(n_out), length, dtype, left=True)[needed]
     lags = dft_blocks.inverse_matrix(bins, np.arange(taps) * reach, length, dtype)  # (k, 2B)
     c_out, c_in = g.shape[1], x.shape[1]
     per_group, c_group = c_out // groups, c_in // groups
@@ -364,13 +372,15 @@ def unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding):
             slice(j * c_group, (j + 1) * c_group),
             slice(j * per_group, (j + 1) * per_group),
         )
-        k = np.zeros((bins, 3, per_group, c_group), dtype)  # summed over the batches
+        k = np.zeros((3 * bins, per_group, c_group), dtype)  # summed over the batches
         for batch in _batches(x, axis, bins, n_out, c_group, per_group):
             rows, _ = _rows(x[batch, chans], axis, "dft_rows")
             grad, _ = _rows(g[batch, outs].astype(dtype, copy=False), axis, "dft_grad_rows")
-            spectra = _product("dft_spectra", forward, rows).reshape(3 * bins, c_group, -1)
-            grads = _product("dft_products", of_grad, grad).reshape(3 * bins, per_group, -1)
-            k += np.matmul(grads, spectra.transpose(0, 2, 1)).reshape(k.shape)  # Gauss's k1-k3
+            spectra = _product("dft_spectra", forward, rows).reshape(len(needed), c_group, -1)
+            grads = _product("dft_products", of_grad, grad).reshape(len(needed), per_group, -1)
+            k[needed] += np.matmul(grads, spectra.transpose(0, 2, 1))  # Gauss's k1-k3
+        k[real + 1] = -k[real]  # a real bin's k2 (its k3 stays 0)
+        k = k.reshape(bins, 3, per_group, c_group)
         pair = np.stack([k[:, 0] - k[:, 2], k[:, 0] + k[:, 1]], axis=1)  # Re, Im of conj(G) X
         taps_first = (lags @ pair.reshape(2 * bins, -1)).reshape(taps, per_group, c_group)
         dw[j * per_group : (j + 1) * per_group] = taps_first.transpose(1, 2, 0)
