@@ -28,7 +28,7 @@ import math
 
 import numpy as np
 
-from . import blas, col2im
+from . import blas, col2im, pointwise
 from .col2im import correlate_transpose
 from .scratch import scratch
 from .windows import column_blocks, column_plan, row_grid
@@ -184,10 +184,9 @@ def unpadded(x, w, stride, dilation, groups, padding):
     x, w = x.astype(dtype, copy=False), w.astype(dtype, copy=False)
     c_out = w.shape[0]
     if all(k == 1 for k in kernel) and not any(lo or hi for lo, hi in padding):
-        x = _pointwise_input(x, stride)  # pointwise: a plain matmul, no im2col
-        weight = w.reshape(groups, c_out // groups, -1)  # (G, C_out/G, C_g)
-        cols = x.reshape(x.shape[0], groups, -1, math.prod(x.shape[2:]))  # (N, G, C_g, P)
-        return np.matmul(weight, cols).reshape(x.shape[0], c_out, *x.shape[2:])
+        x = _pointwise_input(x, stride)  # pointwise: plain products, no im2col
+        y = pointwise.forward(x.reshape(*x.shape[:2], -1), w.reshape(c_out, -1), groups)
+        return y.reshape(x.shape[0], c_out, *x.shape[2:])
     out = _out_spatial(x, kernel, stride, dilation, padding)
     layout = plan(kernel, stride, dilation, w.shape[1])
     weight = _weight_matrices(w, groups, layout)  # (products, G, C_out/G, C_g*taps)
@@ -240,9 +239,7 @@ def unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding):
     x, g = x.astype(dtype, copy=False), g.astype(dtype, copy=False)
     if all(k == 1 for k in kernel) and not any(lo or hi for lo, hi in padding):
         x = _pointwise_input(x, stride)[(Ellipsis, *(slice(0, o) for o in out))]
-        x = x.reshape(x.shape[0], groups, x.shape[1] // groups, -1)  # (N, G, C_g, P)
-        grad = g.reshape(g.shape[0], groups, c_out // groups, -1)  # (N, G, C_out/G, P)
-        dw = np.matmul(grad, x.swapaxes(-1, -2)).sum(axis=0)  # (G, C_out/G, C_g)
+        dw = pointwise.weight_grad(x.reshape(*x.shape[:2], -1), g.reshape(*g.shape[:2], -1), groups)
         return dw.reshape(c_out, -1, *kernel)
     c_group = x.shape[1] // groups
     layout = plan(kernel, stride, dilation, c_group, forward=False)
