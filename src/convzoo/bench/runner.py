@@ -143,6 +143,7 @@ def run_layer(layer, settings: Settings, roofs: dict, rng_seed: int = 0) -> dict
         row[f"{phase}_speedup_vs_numpy"] = numpy_time / times["convzoo"]
         fewest = case.fewest_flops * (1 if phase == "fwd" else 2)  # grad-in + grad-w
         floor = floor_seconds(fewest, traffic, roofs)
+        row[f"{phase}_fewest_gflop"] = fewest / 1e9  # the floor's compute part, at the peak
         row[f"{phase}_floor_ms"] = 1e3 * floor
         row[f"{phase}_ceiling_vs_numpy"] = numpy_time / floor
         row[f"{phase}_gflops"] = flops / times["convzoo"] / 1e9

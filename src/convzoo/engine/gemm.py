@@ -145,6 +145,11 @@ def _pointwise_input(xp, stride):
     return np.ascontiguousarray(xp[(Ellipsis, *(slice(None, None, s) for s in stride))])
 
 
+def _flat(x):
+    """``(N, C, P)``: the spatial axes as one (empty batches too)."""
+    return x.reshape(*x.shape[:2], math.prod(x.shape[2:]))
+
+
 def _out_spatial(x, kernel, stride, dilation, padding):
     from ..shapes import conv_length
 
@@ -185,7 +190,7 @@ def unpadded(x, w, stride, dilation, groups, padding):
     c_out = w.shape[0]
     if all(k == 1 for k in kernel) and not any(lo or hi for lo, hi in padding):
         x = _pointwise_input(x, stride)  # pointwise: plain products, no im2col
-        y = pointwise.forward(x.reshape(*x.shape[:2], -1), w.reshape(c_out, -1), groups)
+        y = pointwise.forward(_flat(x), w.reshape(w.shape[:2]), groups)
         return y.reshape(x.shape[0], c_out, *x.shape[2:])
     out = _out_spatial(x, kernel, stride, dilation, padding)
     layout = plan(kernel, stride, dilation, w.shape[1])
@@ -239,7 +244,7 @@ def unpadded_weight_grad(x, g, kernel, stride, dilation, groups, padding):
     x, g = x.astype(dtype, copy=False), g.astype(dtype, copy=False)
     if all(k == 1 for k in kernel) and not any(lo or hi for lo, hi in padding):
         x = _pointwise_input(x, stride)[(Ellipsis, *(slice(0, o) for o in out))]
-        dw = pointwise.weight_grad(x.reshape(*x.shape[:2], -1), g.reshape(*g.shape[:2], -1), groups)
+        dw = pointwise.weight_grad(_flat(x), _flat(g), groups)
         return dw.reshape(c_out, -1, *kernel)
     c_group = x.shape[1] // groups
     layout = plan(kernel, stride, dilation, c_group, forward=False)
