@@ -18,7 +18,11 @@ import numpy as np
 
 from .. import conv, conv_backward, conv_transpose, conv_transpose_backward, make_spec
 from ..engine.select import Problem, choose, choose_transpose
-from ..functional.fused import depthwise_separable, shuffle_pointwise_grouped
+from ..functional.fused import (
+    depthwise_separable,
+    shuffle_pointwise_grouped,
+    shuffle_pointwise_grouped_backward,
+)
 from . import textbook
 from .ceiling import fewest_macs
 
@@ -252,11 +256,6 @@ def _shuffle(x, s):
     return x.reshape(n, s, c // s, *rest).swapaxes(1, 2).reshape(x.shape)  # (N,s,C/s)->(N,C/s,s)
 
 
-def _unshuffle(x, s):
-    n, c, *rest = x.shape
-    return x.reshape(n, c // s, s, *rest).swapaxes(1, 2).reshape(x.shape)
-
-
 def _shuffle_pointwise(rng, batch) -> Case:
     """ShuffleNet (g=3) stage 2: channel shuffle of 240 channels, then 1x1 grouped 240 -> 60."""
     torch = _torch()
@@ -272,14 +271,12 @@ def _shuffle_pointwise(rng, batch) -> Case:
 
     ty, tg = torch_fwd(), torch.from_numpy(gy)
 
-    def convzoo_bwd():
-        gx, gw, _ = conv_backward(gy, _shuffle(x, 3), w, groups=3)
-        return _unshuffle(gx, 3), gw
-
     args = ((1, 1), ((0, 0), (0, 0)), (1, 1), 3)
     ops = {
         "convzoo_fwd": lambda: shuffle_pointwise_grouped(x, w, groups=3, shuffle_groups=3),
-        "convzoo_bwd": convzoo_bwd,
+        "convzoo_bwd": lambda: shuffle_pointwise_grouped_backward(
+            gy, x, w, groups=3, shuffle_groups=3
+        )[:2],
         "torch_fwd": torch_fwd,
         "torch_bwd": lambda: torch.autograd.grad(ty, (tx, tw), tg, retain_graph=True),
         "numpy_fwd": lambda: textbook.forward(_shuffle(x, 3), w, *args),
@@ -287,7 +284,7 @@ def _shuffle_pointwise(rng, batch) -> Case:
     }
     macs = batch * 60 * 80 * 28 * 28  # a 1x1 kernel: the fewest there can be
     return Case(ops, 2.0 * macs, 2.0 * macs, _nbytes(x, w, y), _nbytes(x, w, gy, x, w),
-                _nbytes(x, y), "fused shuffle_pointwise_grouped / gemm")  # fmt: skip
+                _nbytes(x, y), "fused shuffle_pointwise_grouped / fused backward")  # fmt: skip
 
 
 def _layer(name, description, x_shape, w_shape, **kw):

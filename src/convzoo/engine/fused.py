@@ -12,7 +12,9 @@ following grouped convolution mixes information across groups. Shuffled channel 
 input channel ``(k % s) * (C/s) + k // s`` (``s`` shuffle groups); the channels a conv group
 reads that share ``k % s`` are therefore *consecutive* input channels. The fused version
 multiplies those contiguous input blocks in place by the matching weight columns, so the
-shuffled tensor is never materialised.
+shuffled tensor is never materialised; its backward pass gathers a group's shuffled
+channels for a few images at a time (a block that stays in cache) and scatters their input
+gradient straight back to the unshuffled channels.
 """
 
 from __future__ import annotations
@@ -23,9 +25,15 @@ import numpy as np
 
 from . import blas
 from .direct import forward_rows
-from .parallel import parallel_for
+from .parallel import num_threads, parallel_for, split
 
-__all__ = ["band_rows", "depthwise_pointwise", "shuffle_blocks", "shuffle_pointwise_grouped"]
+__all__ = [
+    "band_rows",
+    "depthwise_pointwise",
+    "shuffle_blocks",
+    "shuffle_pointwise_grouped",
+    "shuffle_pointwise_grouped_backward",
+]
 
 #: Target size of the depthwise band buffer (bytes): about the last-level cache share of a
 #: core. Smaller bands mean more, thinner matrix products (measured slower on 2 cores).
@@ -174,3 +182,70 @@ def shuffle_pointwise_grouped(x, w, groups, shuffle_groups):
             else:
                 target += np.matmul(part, block)
     return y.reshape(n_batch, c_out, *spatial)
+
+
+def shuffle_pointwise_grouped_backward(gy, x, w, groups, shuffle_groups):
+    """Input and weight gradients of :func:`shuffle_pointwise_grouped`, without a shuffled
+    copy of ``x`` or of the input gradient.
+
+    Each thread takes a range of whole images (:func:`.blas.whole_images_per_thread`; else
+    the caller takes them all, on threaded BLAS) and, a few images and one conv group at a
+    time, gathers the group's shuffled channels into a cache-sized block, multiplies it by
+    the output gradient for its weight gradient (summed in a partial per thread), and
+    scatters the block's input gradient straight back to the unshuffled channels. The whole
+    shuffled tensor never exists; the products are the unfused ones.
+
+    Parameters
+    ----------
+    gy : ndarray, shape (N, C_out, *spatial)
+    x : ndarray, shape (N, C, *spatial)
+    w : ndarray, shape (C_out, C/groups, 1, ..., 1)
+    groups, shuffle_groups : int
+
+    Returns
+    -------
+    grad_input : ndarray, shape (N, C, *spatial)
+    grad_weight : ndarray, shape of ``w``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(4.0).reshape(1, 4, 1)          # shuffled: channels 0 2 1 3
+    >>> gx, gw = shuffle_pointwise_grouped_backward(np.ones((1, 2, 1)), x, np.ones((2, 2, 1)),
+    ...                                             2, 2)
+    >>> gx[0, :, 0].tolist(), gw[:, :, 0].tolist()    # gw: the shuffled input, per group
+    ([1.0, 1.0, 1.0, 1.0], [[0.0, 2.0], [1.0, 3.0]])
+    """
+    n_batch, channels, *spatial = x.shape
+    c_out = w.shape[0]
+    per_out, c_group = c_out // groups, channels // groups
+    positions = math.prod(spatial)
+    cols = x.reshape(n_batch, channels, positions)  # (N, C, P)
+    grad = gy.astype(x.dtype, copy=False).reshape(n_batch, c_out, positions)  # (N, C_out, P)
+    weight = w.reshape(groups, per_out, c_group).astype(x.dtype, copy=False)
+    k = np.arange(channels)  # shuffled channel k is input channel (k % s) * (C/s) + k // s
+    source = (k % shuffle_groups) * (channels // shuffle_groups) + k // shuffle_groups
+    source = source.reshape(groups, c_group)  # (G, C_g): each group's input channels
+    gx = np.empty_like(cols)
+    per_image = blas.whole_images_per_thread(n_batch)
+    ranges = split(n_batch, num_threads() if per_image else 1)
+    partials = np.zeros((len(ranges), groups, per_out, c_group), x.dtype)  # one per range
+    step = max(1, BAND_BYTES // max(1, c_group * positions * x.itemsize))  # images per block
+
+    def images(first_range, last_range):
+        for part, (start, stop) in zip(partials[first_range:last_range],
+                                       ranges[first_range:last_range]):  # fmt: skip
+            for n in range(start, stop, step):
+                batch = slice(n, min(n + step, stop))
+                for g in range(groups):
+                    outs = grad[batch, g * per_out : (g + 1) * per_out]  # (n, C_out/G, P)
+                    block = np.take(cols[batch], source[g], axis=1)  # (n, C_g, P), shuffled
+                    part[g] += np.matmul(outs, block.swapaxes(1, 2)).sum(axis=0)
+                    gx[batch, source[g]] = np.matmul(weight[g].T, outs)  # back, unshuffled
+
+    if per_image:
+        with blas.single_threaded():
+            parallel_for(images, len(ranges))
+    else:
+        images(0, len(ranges))
+    return gx.reshape(x.shape), partials.sum(axis=0).reshape(w.shape)

@@ -17,10 +17,10 @@ from ..engine import direct
 from ..engine import fused as kernels
 from ..padding import pad, pads_with_zeros
 from ..spec import make_spec
-from ._common import add_bias, check_bias
+from ._common import add_bias, bias_grad, check_bias, check_grad_output
 from .conv import conv
 
-__all__ = ["depthwise_separable", "shuffle_pointwise_grouped"]
+__all__ = ["depthwise_separable", "shuffle_pointwise_grouped", "shuffle_pointwise_grouped_backward"]
 
 
 def depthwise_separable(
@@ -166,6 +166,66 @@ def shuffle_pointwise_grouped(x, weight, bias=None, *, groups, shuffle_groups):
     """
     func = "shuffle_pointwise_grouped"
     (x, weight, bias), dtype = as_float_arrays(func, input=x, weight=weight, bias=bias)
+    spec, shuffle_groups = _shuffle_spec(func, x, weight, groups, shuffle_groups)
+    check_bias(func, bias, spec.out_channels)
+    y = kernels.shuffle_pointwise_grouped(x, weight, spec.groups, shuffle_groups)
+    return add_bias(y, bias).astype(dtype, copy=False)
+
+
+def shuffle_pointwise_grouped_backward(grad_output, x, weight, *, groups, shuffle_groups):
+    """Gradients of :func:`shuffle_pointwise_grouped` with respect to its input, weight and
+    bias, without the shuffled copies.
+
+    Parameters
+    ----------
+    grad_output : array_like, shape (N, C_out, *spatial)
+        Gradient of the loss with respect to the forward call's output.
+    x, weight
+        The forward call's input and weight.
+    groups, shuffle_groups : int
+        The forward call's keywords.
+
+    Returns
+    -------
+    grad_input : ndarray, shape (N, C, *spatial)
+        With respect to the unshuffled input ``x``.
+    grad_weight : ndarray, shape (C_out, C/groups, 1, ..., 1)
+    grad_bias : ndarray, shape (C_out,)
+
+    Notes
+    -----
+    The unfused gradients are ``conv_backward`` on the shuffled input, then the inverse
+    shuffle of its input gradient: two passes over input-sized tensors. Here, a few images
+    and one conv group at a time, the group's shuffled channels are gathered into a block
+    that stays in cache, multiplied by the output gradient for the weight gradient, and the
+    block's input gradient is scattered straight back to the unshuffled channels.
+
+    Examples
+    --------
+    For ``loss = sum(y)`` the weight gradient is the shuffled input summed over positions:
+
+    >>> import numpy as np
+    >>> from convzoo.functional import shuffle_pointwise_grouped_backward
+    >>> x = np.arange(4.0).reshape(1, 4, 1, 1)    # shuffled (s=2): channels 0, 2, 1, 3
+    >>> gx, gw, gb = shuffle_pointwise_grouped_backward(
+    ...     np.ones((1, 2, 1, 1)), x, np.ones((2, 2, 1, 1)), groups=2, shuffle_groups=2)
+    >>> gw[:, :, 0, 0].tolist(), gx[0, :, 0, 0].tolist(), gb.tolist()
+    ([[0.0, 2.0], [1.0, 3.0]], [1.0, 1.0, 1.0, 1.0], [1.0, 1.0])
+    """
+    func = "shuffle_pointwise_grouped_backward"
+    (grad_output, x, weight), dtype = as_float_arrays(
+        func, grad_output=grad_output, input=x, weight=weight
+    )
+    spec, shuffle_groups = _shuffle_spec(func, x, weight, groups, shuffle_groups)
+    check_grad_output(func, grad_output, spec.output_shape)
+    gx, gw = kernels.shuffle_pointwise_grouped_backward(
+        grad_output, x, weight, spec.groups, shuffle_groups
+    )
+    return tuple(a.astype(dtype, copy=False) for a in (gx, gw, bias_grad(grad_output)))
+
+
+def _shuffle_spec(func, x, weight, groups, shuffle_groups):
+    """The 1x1 grouped convolution's spec and the checked ``shuffle_groups``."""
     groups = positive_int(func, "groups", groups)
     shuffle_groups = positive_int(func, "shuffle_groups", shuffle_groups)
     spec = make_spec(func, x.shape, weight.shape, groups=groups)
@@ -175,6 +235,4 @@ def shuffle_pointwise_grouped(x, weight, bias=None, *, groups, shuffle_groups):
         raise ValueError(
             f"{func}: shuffle_groups={shuffle_groups} must divide channels={spec.in_channels}"
         )
-    check_bias(func, bias, spec.out_channels)
-    y = kernels.shuffle_pointwise_grouped(x, weight, groups, shuffle_groups)
-    return add_bias(y, bias).astype(dtype, copy=False)
+    return spec, shuffle_groups
