@@ -223,9 +223,10 @@ def shuffle_pointwise_grouped_backward(gy, x, w, groups, shuffle_groups):
     cols = x.reshape(n_batch, channels, positions)  # (N, C, P)
     grad = gy.astype(x.dtype, copy=False).reshape(n_batch, c_out, positions)  # (N, C_out, P)
     weight = w.reshape(groups, per_out, c_group).astype(x.dtype, copy=False)
-    k = np.arange(channels)  # shuffled channel k is input channel (k % s) * (C/s) + k // s
-    source = (k % shuffle_groups) * (channels // shuffle_groups) + k // shuffle_groups
-    source = source.reshape(groups, c_group)  # (G, C_g): each group's input channels
+    source = np.empty((groups, c_group), np.intp)  # each group's input channels, shuffled
+    for g, blocks in enumerate(shuffle_blocks(channels, shuffle_groups, groups)):
+        for first, count, columns in blocks:
+            source[g, columns] = np.arange(first, first + count)
     gx = np.empty_like(cols)
     per_image = blas.whole_images_per_thread(n_batch)
     ranges = split(n_batch, num_threads() if per_image else 1)
