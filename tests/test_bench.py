@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import re
 
 import numpy as np
 import pytest
@@ -239,4 +240,6 @@ def test_report_gives_the_ceiling_over_the_textbook(tmp_path):
     text = (tmp_path / "results.md").read_text()
     s = summary([{k: float(v) for k, v in row.items() if k.endswith(("ratio", "numpy"))}
                  | {"layer": row["layer"]}])  # fmt: skip
-    assert f"no algorithm could be more than **{s['vs_numpy_ceiling_geomean']:.0f}x**" in text
+    printed = re.search(r"no algorithm could be more than \*\*(\d+)x\*\* faster", text)
+    assert printed is not None  # the CSV's 6 digits may round the other way: compare to 1
+    assert abs(int(printed.group(1)) - s["vs_numpy_ceiling_geomean"]) <= 1
